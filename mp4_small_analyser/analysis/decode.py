@@ -1,0 +1,301 @@
+"""Decoding for the signal metrics, through PyAV from a byte source.
+
+Audio comes out as float32 blocks (channels x samples, full scale = 1.0);
+video as sampled luma frames, both small (for black/freeze/brightness) and
+native (for blockiness, which needs the codec's 8x8 grid intact). Streams not
+being measured are discarded in the demuxer, so the mov demuxer skips their
+samples without reading them from a remote source.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import av
+import numpy as np
+from av.stream import Discard
+
+from mp4_small_analyser.analysis.source import ByteSource
+
+AUDIO_BLOCK_SAMPLES = 1 << 16
+SMALL_LUMA_HEIGHT = 360
+
+
+class TrackDecodeError(Exception):
+    """A track whose packets the decoder cannot turn into frames."""
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    sample_rate: int
+    channels: int
+    channel_names: tuple[str, ...]
+    """FFmpeg channel names in stream order: FL, FR, FC, LFE, BL, BR, SL, SR, ..."""
+
+
+@dataclass(frozen=True)
+class LumaFrame:
+    time: float
+    """Seconds from the start of the stream."""
+    small: np.ndarray
+    """uint8 luma, at most SMALL_LUMA_HEIGHT lines."""
+    native: np.ndarray
+    """uint8 luma at the coded size."""
+    full_range: bool
+    key_frame: bool
+
+
+def open_container(source: ByteSource) -> Any:
+    source.seek(0)
+    try:
+        return av.open(source, mode="r")
+    except av.FFmpegError as exc:
+        raise TrackDecodeError(f"cannot open the container: {exc}") from exc
+
+
+def audio_format(container: Any, stream_index: int) -> AudioFormat:
+    stream = container.streams[stream_index]
+    names = tuple(channel.name for channel in stream.layout.channels)
+    return AudioFormat(stream.codec_context.sample_rate, len(names), names)
+
+
+class _Track(ABC):
+    """Decoding state of one stream: frames produced, errors seen, where it stopped."""
+
+    def __init__(self, stream: Any, max_duration: float) -> None:
+        self.stream = stream
+        self.max_duration = max_duration
+        self.produced = 0
+        self.error: str | None = None
+        self.truncated = False
+        self.done = False
+
+    @abstractmethod
+    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]: ...
+
+    def flush(self) -> list[np.ndarray | LumaFrame]:
+        return []
+
+
+class _AudioTrack(_Track):
+    def __init__(self, stream: Any, max_duration: float) -> None:
+        super().__init__(stream, max_duration)
+        self.format = audio_format(stream.container, stream.index)
+        self.resampler = av.AudioResampler(
+            format="fltp", layout=stream.layout, rate=self.format.sample_rate
+        )
+        self.limit = round(max_duration * self.format.sample_rate)
+        self.pending: list[np.ndarray] = []
+        self.pending_samples = 0
+        self.emitted = 0
+
+    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]:
+        for converted in self.resampler.resample(frame):
+            chunk = converted.to_ndarray().reshape(self.format.channels, -1)
+            room = self.limit - self.emitted - self.pending_samples
+            if chunk.shape[1] >= room:
+                chunk = chunk[:, :room]
+                self.truncated = self.done = True
+            self.pending.append(chunk)
+            self.pending_samples += chunk.shape[1]
+            self.produced += 1
+            if self.done:
+                break
+        if self.pending_samples >= AUDIO_BLOCK_SAMPLES or self.done:
+            return self.flush()
+        return []
+
+    def flush(self) -> list[np.ndarray | LumaFrame]:
+        if not self.pending:
+            return []
+        block = np.concatenate(self.pending, axis=1)
+        self.emitted += self.pending_samples
+        self.pending, self.pending_samples = [], 0
+        return [block]
+
+    @property
+    def duration(self) -> float:
+        return (self.emitted + self.pending_samples) / self.format.sample_rate
+
+
+class _VideoTrack(_Track):
+    def __init__(
+        self, stream: Any, max_duration: float, sample_rate: float, keyframes_only: bool
+    ) -> None:
+        super().__init__(stream, max_duration)
+        stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
+        self.keyframes_only = keyframes_only
+        self.start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        self.interval = 1.0 / sample_rate
+        self.next_time = 0.0
+        self.last_time = 0.0
+
+    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]:
+        if frame.time is None:
+            return []
+        time = float(frame.time) - self.start
+        if time >= self.max_duration:
+            self.truncated = self.done = True
+            return []
+        self.produced += 1
+        self.last_time = max(self.last_time, time)
+        if not self.keyframes_only and time + 1e-6 < self.next_time:
+            return []
+        # Sample at fixed instants, taking the first frame at or after each one.
+        self.next_time = (
+            time + self.interval
+            if self.keyframes_only
+            else max(self.next_time + self.interval, time)
+        )
+        return [_luma(frame, time)]
+
+
+class MediaDecoder:
+    """One pass over the file decoding the measured audio and video tracks together.
+
+    Iterating yields audio blocks (float32, channels x n) and `LumaFrame`s in
+    demux order. A track that fails is recorded in `audio_error` / `video_error`
+    and dropped; the other track goes on. The pass stops early once every
+    track has reached `max_duration`.
+    """
+
+    def __init__(
+        self,
+        container: Any,
+        *,
+        audio_index: int | None,
+        video_index: int | None,
+        max_duration: float,
+        video_sample_rate: float = 2.0,
+        keyframes_only: bool = False,
+    ) -> None:
+        self._container = container
+        keep = {i for i in (audio_index, video_index) if i is not None}
+        for stream in container.streams:
+            stream.discard = Discard.default if stream.index in keep else Discard.all
+        self.audio = (
+            _AudioTrack(container.streams[audio_index], max_duration)
+            if audio_index is not None
+            else None
+        )
+        self.video = (
+            _VideoTrack(
+                container.streams[video_index], max_duration, video_sample_rate, keyframes_only
+            )
+            if video_index is not None
+            else None
+        )
+        self._tracks: dict[int, _Track] = {}
+        if self.audio is not None and audio_index is not None:
+            self._tracks[audio_index] = self.audio
+        if self.video is not None and video_index is not None:
+            self._tracks[video_index] = self.video
+
+    def __iter__(self) -> Iterator[np.ndarray | LumaFrame]:
+        streams = [track.stream for track in self._tracks.values()]
+        try:
+            for packet in self._container.demux(streams):
+                track = self._tracks[packet.stream.index]
+                if track.done:
+                    if all(t.done for t in self._tracks.values()):
+                        break
+                    continue
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError as exc:
+                    # Isolated corrupt packets are common; only a track that never
+                    # yields a frame is reported as undecodable.
+                    track.error = f"{exc}"
+                    continue
+                for frame in frames:
+                    yield from track.feed(frame)
+                    if track.done:
+                        break
+        except av.FFmpegError as exc:
+            for track in self._tracks.values():
+                if not track.done:
+                    track.error = track.error or f"demuxing stopped: {exc}"
+        for track in self._tracks.values():
+            yield from track.flush()
+
+    def failure(self, track: _Track | None) -> str | None:
+        """Why a track produced nothing, or None when it decoded."""
+        if track is None or track.produced:
+            return None
+        return track.error or "no frame could be decoded"
+
+
+def audio_blocks(container: Any, stream_index: int, max_duration: float) -> Iterator[np.ndarray]:
+    """Yield float32 (channels x n) blocks of one audio track."""
+    decoder = MediaDecoder(
+        container, audio_index=stream_index, video_index=None, max_duration=max_duration
+    )
+    for item in decoder:
+        if isinstance(item, np.ndarray):
+            yield item
+    if (reason := decoder.failure(decoder.audio)) is not None:
+        raise TrackDecodeError(f"audio cannot be decoded: {reason}")
+
+
+def luma_frames(
+    container: Any,
+    stream_index: int,
+    sample_rate: float,
+    max_duration: float,
+    keyframes_only: bool = False,
+) -> Iterator[LumaFrame]:
+    """Yield about `sample_rate` luma frames per second of one video track."""
+    decoder = MediaDecoder(
+        container,
+        audio_index=None,
+        video_index=stream_index,
+        max_duration=max_duration,
+        video_sample_rate=sample_rate,
+        keyframes_only=keyframes_only,
+    )
+    for item in decoder:
+        if isinstance(item, LumaFrame):
+            yield item
+    if (reason := decoder.failure(decoder.video)) is not None:
+        raise TrackDecodeError(f"video cannot be decoded: {reason}")
+
+
+def _luma(frame: Any, time: float) -> LumaFrame:
+    native, full_range = _native_luma(frame)
+    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame))
+
+
+def _native_luma(frame: Any) -> tuple[np.ndarray, bool]:
+    """The coded luma plane as uint8, read directly so no range conversion creeps in."""
+    fmt = frame.format
+    first = fmt.components[0] if fmt.components else None
+    if fmt.name.startswith(("yuv", "nv", "gray")) and first is not None and first.plane == 0:
+        plane = frame.planes[0]
+        bits = first.bits
+        dtype = np.uint8 if bits <= 8 else np.dtype("<u2")
+        itemsize = np.dtype(dtype).itemsize
+        rows = np.frombuffer(plane, dtype=dtype).reshape(plane.height, plane.line_size // itemsize)
+        luma = rows[:, : plane.width]
+        if bits > 8:
+            luma = (luma >> (bits - 8)).astype(np.uint8)
+        full_range = int(frame.color_range) == 2 or fmt.name.startswith(("yuvj", "gray"))
+        return np.ascontiguousarray(luma), full_range
+    gray: np.ndarray = frame.reformat(format="gray").to_ndarray()
+    return np.ascontiguousarray(gray), True
+
+
+def _downscale(luma: np.ndarray) -> np.ndarray:
+    """Area-average by an integer factor to at most SMALL_LUMA_HEIGHT lines."""
+    factor = -(-luma.shape[0] // SMALL_LUMA_HEIGHT)
+    if factor <= 1:
+        return luma
+    height = luma.shape[0] // factor * factor
+    width = luma.shape[1] // factor * factor
+    blocks = luma[:height, :width].reshape(height // factor, factor, width // factor, factor)
+    small: np.ndarray = blocks.mean(axis=(1, 3)).round().astype(np.uint8)
+    return small

@@ -1,0 +1,184 @@
+"""The task result: what the CLI prints, the store keeps and callbacks carry.
+
+Defined once here; `task_result_json_schema()` is what the docs show.
+Fields that a given mode does not compute (signal metrics under `--probe`)
+stay `None`, so consumers can tell "not measured" from "zero".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from mp4_small_analyser import __version__
+
+Segment = tuple[float, float]
+"""A [start, end] interval in seconds of media time."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileInfo(_Model):
+    file_size: int
+    duration: float | None = Field(None, description="Seconds, as ffprobe's format duration.")
+    format: str = Field(description='"mp4", "mov", "3gp", "m4a", ...')
+    major_brand: str | None = None
+    compatible_brands: list[str] = Field(default_factory=list)
+    bit_rate: int | None = Field(None, description="Overall bits per second.")
+    faststart: bool = Field(description="moov comes before mdat, so playback can start early.")
+    fragmented: bool = Field(description="Has mvex/moof (fragmented MP4).")
+    track_count: int
+    creation_time: datetime | None = None
+
+
+class Color(_Model):
+    primaries: str | None = None
+    transfer: str | None = None
+    matrix: str | None = None
+    range: str | None = None
+
+
+class QualityScore(_Model):
+    score: float = Field(ge=0.0, le=1.0)
+    components: dict[str, float] = Field(
+        default_factory=dict, description="Each component in [0, 1]; see docs/quality.md."
+    )
+
+
+class VideoAnalysis(_Model):
+    codec: str
+    profile: str | None = None
+    level: int | None = None
+    width: int | None = None
+    height: int | None = None
+    resolution: str | None = None
+    display_aspect_ratio: str | None = None
+    frame_rate: float | None = None
+    variable_frame_rate: bool = False
+    frame_count: int | None = None
+    duration: float | None = None
+    bit_rate: int | None = None
+    pixel_format: str | None = None
+    bit_depth: int | None = None
+    rotation: int = 0
+    color: Color | None = None
+    keyframe_interval: float | None = None
+    encrypted: bool = False
+    # Picture metrics (full analysis only).
+    frames_analysed: int | None = None
+    black_percentage: float | None = None
+    black_segments: list[Segment] | None = None
+    frozen_percentage: float | None = None
+    frozen_segments: list[Segment] | None = None
+    blur: float | None = None
+    blockiness: float | None = None
+    brightness: float | None = None
+    contrast: float | None = None
+    quality_score: float | None = Field(None, ge=0.0, le=1.0)
+    quality: QualityScore | None = None
+
+
+class Clipping(_Model):
+    count: int = Field(description="Samples at full scale inside runs of >= 2 consecutive ones.")
+    ratio: float
+    runs: int
+
+
+class AudioAnalysis(_Model):
+    codec: str
+    profile: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    channel_layout: str | None = None
+    bit_rate: int | None = None
+    duration: float | None = None
+    encrypted: bool = False
+    # Signal metrics (full analysis only).
+    loudness_integrated: float | None = Field(None, description="LUFS, gated (BS.1770-4).")
+    loudness_range: float | None = Field(None, description="LU (EBU Tech 3342).")
+    true_peak: float | None = Field(None, description="dBTP, 4x oversampled.")
+    sample_peak: float | None = Field(None, description="dBFS.")
+    max_momentary: float | None = None
+    max_short_term: float | None = None
+    short_term_series: list[float | None] | None = Field(
+        None, description="Short-term loudness once a second (LUFS; null below -70)."
+    )
+    silence_percentage: float | None = None
+    silence_segments: list[Segment] | None = None
+    clipping: Clipping | None = None
+    dc_offset: list[float] | None = Field(None, description="Mean sample value per channel.")
+    channels_silent: list[int] | None = Field(
+        None, description="Indexes of channels that are digital silence while others are not."
+    )
+    phase_correlation: float | None = None
+    phase_issue: bool | None = None
+    quality_score: float | None = Field(None, ge=0.0, le=1.0)
+    quality: QualityScore | None = None
+
+
+class Track(_Model):
+    index: int
+    type: Literal["video", "audio", "subtitle", "data", "attachment", "unknown"]
+    codec: str | None = None
+    duration: float | None = None
+    language: str | None = None
+    encrypted: bool = False
+
+
+class Check(_Model):
+    code: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    value: float | str | bool | None = None
+    limit: float | str | None = None
+
+
+class Results(_Model):
+    file_info: FileInfo
+    video_analysis: VideoAnalysis | None = None
+    audio_analysis: AudioAnalysis | None = None
+    tracks: list[Track] = Field(default_factory=list)
+    profile: str | None = Field(None, description="QC profile the checks were judged against.")
+    checks: list[Check] = Field(default_factory=list)
+
+
+class Metadata(_Model):
+    processor: Literal["mp4_small_analyser"] = "mp4_small_analyser"
+    version: str = __version__
+    processed_at: datetime
+    mode: Literal["probe", "full"] = "probe"
+    bytes_read: int = 0
+    requests: int = 0
+
+
+class CompletedResult(_Model):
+    status: Literal["completed"] = "completed"
+    task_id: str
+    batch_id: str | None = None
+    file_url: str
+    processing_time: float = Field(description="Seconds spent on this file.")
+    results: Results
+    metadata: Metadata
+
+
+class FailedResult(_Model):
+    status: Literal["failed"] = "failed"
+    task_id: str
+    batch_id: str | None = None
+    file_url: str
+    processing_time: float
+    error: str = Field(description="A human sentence; may change between versions.")
+    error_code: str = Field(description="Stable code, see mp4_small_analyser.errors.ErrorCode.")
+    metadata: Metadata
+
+
+TaskResult = Annotated[CompletedResult | FailedResult, Field(discriminator="status")]
+task_result_adapter: TypeAdapter[CompletedResult | FailedResult] = TypeAdapter(TaskResult)
+
+
+def task_result_json_schema() -> dict[str, object]:
+    return task_result_adapter.json_schema()

@@ -1,0 +1,79 @@
+"""What a caller may tune: how bytes are fetched, and what the analysis measures.
+
+Both models cross boundaries (CLI flags, request bodies, queue messages), so
+they are pydantic models with documented defaults; every limit lives here.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+ProfileName = Literal["ebu-r128", "streaming", "web"]
+
+
+class SourceLimits(BaseModel):
+    """Limits on reading one file, locally or over HTTP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_file_size: int = Field(
+        2 * GiB, gt=0, description="Bytes; larger files fail FILE_TOO_LARGE."
+    )
+    connect_timeout: float = Field(10.0, gt=0, description="Seconds to open a connection.")
+    read_timeout: float = Field(30.0, gt=0, description="Seconds without a byte before giving up.")
+    total_timeout: float = Field(
+        120.0,
+        gt=0,
+        description="Seconds one HTTP request may take end to end (redirects, headers and body); "
+        "stops servers that trickle bytes. Bounds the whole download when the server "
+        "ignores Range.",
+    )
+    block_size: int = Field(256 * KiB, ge=4 * KiB, description="Bytes per HTTP Range request.")
+    cache_blocks: int = Field(64, ge=2, description="Blocks kept in the HTTP block cache (LRU).")
+    max_redirects: int = Field(5, ge=0)
+    max_in_memory_body: int = Field(
+        64 * MiB,
+        ge=0,
+        description="Bytes of a whole-file download (server ignoring Range) kept in memory; "
+        "the rest spills to a temporary file.",
+    )
+    allow_private_urls: bool = Field(
+        True,
+        description="Allow loopback/private/link-local targets. The CLI allows them; the "
+        "service sets this from ALLOW_PRIVATE_URLS (off by default).",
+    )
+    allowed_networks: tuple[IPv4Network | IPv6Network, ...] = Field(
+        (),
+        description="CIDR blocks reachable even when private targets are refused "
+        "(e.g. an internal media server).",
+    )
+
+
+class AnalysisOptions(BaseModel):
+    """What to measure and with which thresholds; the defaults follow FFmpeg's filters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    probe_only: bool = Field(False, description="Container facts only, no decoding.")
+    audio_metrics: bool = Field(True, description="Loudness, silence and audio defects.")
+    video_metrics: bool = Field(True, description="Black, frozen, blur, blockiness.")
+    profile: ProfileName = Field("ebu-r128", description="QC profile the checks judge against.")
+    max_media_duration: float = Field(
+        600.0, gt=0, description="Seconds of media decoded at most; the rest is not measured."
+    )
+    video_sample_rate: float = Field(2.0, gt=0, le=120, description="Frames per second sampled.")
+    video_keyframes_only: bool = Field(False, description="Fast mode: decode keyframes only.")
+    silence_threshold_db: float = Field(-50.0, le=0, description="dBFS, as silencedetect n=.")
+    silence_min_duration: float = Field(0.5, gt=0, description="Seconds, as silencedetect d=.")
+    black_min_duration: float = Field(2.0, gt=0, description="Seconds, as blackdetect d=.")
+    black_pixel_threshold: float = Field(0.10, ge=0, le=1, description="As blackdetect pix_th=.")
+    black_picture_ratio: float = Field(0.98, ge=0, le=1, description="As blackdetect pic_th=.")
+    freeze_noise_db: float = Field(-60.0, le=0, description="As freezedetect n= (in dB).")
+    freeze_min_duration: float = Field(2.0, gt=0, description="Seconds, as freezedetect d=.")

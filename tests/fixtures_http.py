@@ -1,0 +1,1 @@
+"""Loopback HTTP servers for tests (owned by the byte-source work)."""

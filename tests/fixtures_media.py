@@ -1,0 +1,1 @@
+"""Session-scoped generated media (owned by the probe work)."""
