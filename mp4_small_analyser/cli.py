@@ -20,6 +20,7 @@ from rich.table import Table
 from mp4_small_analyser import __version__
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
+from mp4_small_analyser.service.commands import add_service_commands
 from mp4_small_analyser.task import run_task
 
 TaskResult = CompletedResult | FailedResult
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     _add_analyse(commands)
+    add_service_commands(commands)
     return parser
 
 

@@ -83,7 +83,7 @@ class VideoAnalysis(_Model):
 
 
 class Clipping(_Model):
-    count: int = Field(description="Samples at full scale inside runs of >= 2 consecutive ones.")
+    count: int = Field(description="Samples at full scale inside runs of >= 3 consecutive ones.")
     ratio: float
     runs: int
 
@@ -108,7 +108,12 @@ class AudioAnalysis(_Model):
         None, description="Short-term loudness once a second (LUFS; null below -70)."
     )
     silence_percentage: float | None = None
-    silence_segments: list[Segment] | None = None
+    silence_segments: list[Segment] | None = Field(
+        None, description="[start, end] seconds of the first 100 silences (silencedetect rules)."
+    )
+    silence_segment_count: int | None = Field(
+        None, description="How many silences there are, including those not listed."
+    )
     clipping: Clipping | None = None
     dc_offset: list[float] | None = Field(None, description="Mean sample value per channel.")
     channels_silent: list[int] | None = Field(

@@ -35,12 +35,16 @@ class SourceLimits(BaseModel):
         "stops servers that trickle bytes. Bounds the whole download when the server "
         "ignores Range.",
     )
-    block_size: int = Field(256 * KiB, ge=4 * KiB, description="Bytes per HTTP Range request.")
+    block_size: int = Field(
+        256 * KiB,
+        ge=4 * KiB,
+        description="Bytes per cached block; Range requests fetch whole blocks.",
+    )
     cache_blocks: int = Field(64, ge=2, description="Blocks kept in the HTTP block cache (LRU).")
     max_redirects: int = Field(5, ge=0)
     max_in_memory_body: int = Field(
         64 * MiB,
-        ge=0,
+        gt=0,
         description="Bytes of a whole-file download (server ignoring Range) kept in memory; "
         "the rest spills to a temporary file.",
     )

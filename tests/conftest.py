@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.fixtures_media",
     "tests.fixtures_http",
+    "tests.fixtures_service",
 ]

@@ -7,6 +7,7 @@ keeps them lossless), and video from arrays of frames.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,119 @@ def moving_pattern(width: int, height: int, count: int, seed: int = 0) -> list[n
 def sine(freq: float, seconds: float, rate: int = 48000, amplitude: float = 0.5) -> np.ndarray:
     t = np.arange(round(seconds * rate)) / rate
     return amplitude * np.sin(2 * np.pi * freq * t)
+
+
+@dataclass(frozen=True)
+class VideoTrack:
+    """What `write_media` encodes as video: `frames` textured frames at `fps`."""
+
+    width: int = 160
+    height: int = 120
+    frames: int = 25
+    fps: Fraction = Fraction(25)
+    codec: str = "libx264"
+    pix_fmt: str = "yuv420p"
+    options: dict[str, str] = field(default_factory=dict)
+    rotation_cw: int = 0
+    """Clockwise display rotation written as the track's display matrix."""
+    durations_ms: tuple[int, ...] = ()
+    """Cycled frame durations for a variable frame rate (overrides `fps` timing)."""
+    noise: bool = False
+    """Fresh random noise every frame: incompressible, for large files."""
+    sample_aspect_ratio: Fraction | None = None
+    color: tuple[int, int, int, int] | None = None
+    """Signalled (primaries, transfer, matrix, range) as libavutil enum values."""
+
+
+@dataclass(frozen=True)
+class AudioTrack:
+    """What `write_media` encodes as audio: a tone per channel."""
+
+    seconds: float = 1.0
+    sample_rate: int = 48000
+    channels: int = 2
+    codec: str = "aac"
+    layout: str | None = None
+    language: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def write_media(
+    path: Path,
+    video: VideoTrack | None = None,
+    audio: Sequence[AudioTrack] = (),
+    container_format: str | None = None,
+    container_options: dict[str, str] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Encode one optional video track and any number of audio tracks into one file."""
+    with av.open(str(path), "w", format=container_format, options=container_options or {}) as out:
+        out.metadata.update(metadata or {})
+        # Every stream must exist before the muxer writes its header at the first packet.
+        video_stream = _add_video(out, video) if video is not None else None
+        audio_streams = [(_add_audio(out, track), track) for track in audio]
+        if video is not None:
+            _encode_video(out, video_stream, video)
+        for stream, track in audio_streams:
+            _encode_tone(out, stream, track)
+    return path
+
+
+def _add_video(out: Any, spec: VideoTrack) -> Any:
+    stream: Any = out.add_stream(spec.codec, rate=spec.fps, options=spec.options)
+    stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, spec.pix_fmt
+    if spec.rotation_cw:
+        # FFmpeg's display matrix angle is counter-clockwise.
+        stream.set_display_rotation(-spec.rotation_cw)
+    if spec.durations_ms:
+        stream.codec_context.time_base = Fraction(1, 1000)
+    if spec.sample_aspect_ratio is not None:
+        stream.codec_context.sample_aspect_ratio = spec.sample_aspect_ratio
+    if spec.color is not None:
+        ctx = stream.codec_context
+        ctx.color_primaries, ctx.color_trc, ctx.colorspace, ctx.color_range = spec.color
+    return stream
+
+
+def _encode_video(out: Any, stream: Any, spec: VideoTrack) -> None:
+    time_base = Fraction(1, 1000) if spec.durations_ms else 1 / Fraction(spec.fps)
+    rng = np.random.default_rng(7)
+    pattern = None if spec.noise else moving_pattern(spec.width, spec.height, spec.frames)
+    pts = 0
+    for i in range(spec.frames):
+        rgb = (
+            rng.integers(0, 256, (spec.height, spec.width, 3), dtype=np.uint8)
+            if pattern is None
+            else pattern[i]
+        )
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts, frame.time_base = pts, time_base
+        pts += spec.durations_ms[i % len(spec.durations_ms)] if spec.durations_ms else 1
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+
+
+def _add_audio(out: Any, spec: AudioTrack) -> Any:
+    stream: Any = out.add_stream(spec.codec, rate=spec.sample_rate, options=spec.options)
+    stream.layout = spec.layout or LAYOUTS[spec.channels]
+    if spec.language:
+        stream.metadata["language"] = spec.language
+    return stream
+
+
+def _encode_tone(out: Any, stream: Any, spec: AudioTrack) -> None:
+    samples = np.vstack(
+        [sine(220.0 * (c + 1), spec.seconds, spec.sample_rate) for c in range(spec.channels)]
+    )
+    ctx = stream.codec_context
+    size = ctx.frame_size or 1024
+    for start in range(0, samples.shape[1], size):
+        frame = _audio_frame(samples[:, start : start + size], ctx.format.name, stream.layout.name)
+        frame.sample_rate, frame.pts = spec.sample_rate, start
+        frame.time_base = Fraction(1, spec.sample_rate)
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)

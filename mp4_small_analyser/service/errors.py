@@ -1,0 +1,46 @@
+"""Errors the API answers with: an HTTP status, a stable `error_code`, a sentence."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from mp4_small_analyser.errors import ErrorCode
+
+
+class ServiceErrorCode(StrEnum):
+    INVALID_JSON = "INVALID_JSON"
+    INVALID_REQUEST = "INVALID_REQUEST"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    TOO_MANY_FILES = "TOO_MANY_FILES"
+    SYNC_LIMIT_EXCEEDED = "SYNC_LIMIT_EXCEEDED"
+    SYNC_TIMEOUT = "SYNC_TIMEOUT"
+    DUPLICATE_TASK_ID = "DUPLICATE_TASK_ID"
+    CONFLICTING_BATCH_ID = "CONFLICTING_BATCH_ID"
+    INVALID_URL = ErrorCode.INVALID_URL.value
+    URL_NOT_ALLOWED = ErrorCode.URL_NOT_ALLOWED.value
+    UNAUTHORIZED = "UNAUTHORIZED"
+    INVALID_SIGNATURE = "INVALID_SIGNATURE"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    QUEUE_UNAVAILABLE = "QUEUE_UNAVAILABLE"
+    HTTP_ERROR = "HTTP_ERROR"
+
+
+class ServiceError(Exception):
+    def __init__(
+        self,
+        status_code: int,
+        code: ServiceErrorCode,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        batch_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+        self.batch_id = batch_id

@@ -1,0 +1,80 @@
+"""One error body everywhere: `{"error", "error_code", "details"?}`, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from mp4_small_analyser.errors import ErrorCode
+from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.schemas import ErrorResponse
+
+logger = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    404: ServiceErrorCode.NOT_FOUND,
+    405: ServiceErrorCode.METHOD_NOT_ALLOWED,
+    413: ServiceErrorCode.REQUEST_TOO_LARGE,
+}
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    batch_id: str | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(error=message, error_code=code, details=details, batch_id=batch_id)
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status_code)
+
+
+def validation_details(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
+        for error in errors
+    ]
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    return error_response(exc.status_code, exc.code, exc.message, exc.details, exc.batch_id)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = validation_details(exc.errors())
+    if any(detail["type"] == "json_invalid" for detail in details):
+        return error_response(
+            400, ServiceErrorCode.INVALID_JSON, "Request body is not valid JSON", details
+        )
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"] if part != "body")
+    message = f"Invalid request: {where + ': ' if where else ''}{first['msg']}"
+    return error_response(422, ServiceErrorCode.INVALID_REQUEST, message, details)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, ServiceErrorCode.HTTP_ERROR)
+    response = error_response(exc.status_code, code, str(exc.detail))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, ErrorCode.INTERNAL_ERROR, "Internal error; see the service log")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

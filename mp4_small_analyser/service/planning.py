@@ -1,0 +1,120 @@
+"""From a validated submission to the queue messages of its tasks (no I/O).
+
+Ids are generated where absent, callbacks resolved (`files_url`: one base URL
+plus `/{task_id}`), the submission's query parameters appended to every
+callback URL, and each task stamped with its record's sort key, in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.messages import AnalyseMessage
+from mp4_small_analyser.service.records import utc_timestamp
+from mp4_small_analyser.service.schemas import CommandsRequest, FilesUrlRequest
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    batch_id: str
+    messages: list[AnalyseMessage]
+
+    @property
+    def is_async(self) -> bool:
+        """Any callback URL makes the whole batch asynchronous."""
+        return any(message.callback_url for message in self.messages)
+
+
+def file_count(request: CommandsRequest | FilesUrlRequest) -> int:
+    if isinstance(request, CommandsRequest):
+        return len(request.mp4_small_analyser)
+    return len(request.files_url)
+
+
+def plan_batch(
+    request: CommandsRequest | FilesUrlRequest,
+    forwarded_query: Sequence[tuple[str, str]] = (),
+    *,
+    now: datetime | None = None,
+) -> BatchPlan:
+    options = request.options or AnalysisOptions()
+    if request.profile is not None:
+        options = options.model_copy(update={"profile": request.profile})
+    default_method = request.method or "POST"
+    if isinstance(request, CommandsRequest):
+        batch_id = _batch_id(request)
+        _check_unique([c.task_id for c in request.mp4_small_analyser if c.task_id is not None])
+        tasks = [
+            (c.file_url, c.callback_url, c.task_id or _new_id(), c.method or default_method)
+            for c in request.mp4_small_analyser
+        ]
+    else:
+        batch_id = request.batch_id or _new_id()
+        tasks = []
+        for file_url in request.files_url:
+            task_id = _new_id()
+            callback = _join(request.callback_url, task_id) if request.callback_url else None
+            tasks.append((file_url, callback, task_id, default_method))
+    start = now or datetime.now(UTC)
+    messages = [
+        AnalyseMessage(
+            task_id=task_id,
+            # One microsecond apart: the store lists a batch in submission order.
+            timestamp=utc_timestamp(start + timedelta(microseconds=index)),
+            batch_id=batch_id,
+            file_url=file_url,
+            callback_url=_with_query(callback, forwarded_query) if callback else None,
+            method=method,
+            options=options,
+        )
+        for index, (file_url, callback, task_id, method) in enumerate(tasks)
+    ]
+    return BatchPlan(batch_id=batch_id, messages=messages)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _batch_id(request: CommandsRequest) -> str:
+    given = {c.batch_id for c in request.mp4_small_analyser if c.batch_id is not None}
+    if request.batch_id is not None:
+        given.add(request.batch_id)
+    if len(given) > 1:
+        raise ServiceError(
+            400,
+            ServiceErrorCode.CONFLICTING_BATCH_ID,
+            f"One submission is one batch, but it names several batch_id values: {sorted(given)}",
+        )
+    return given.pop() if given else _new_id()
+
+
+def _check_unique(task_ids: list[str]) -> None:
+    duplicates = sorted(task_id for task_id, count in Counter(task_ids).items() if count > 1)
+    if duplicates:
+        raise ServiceError(
+            400,
+            ServiceErrorCode.DUPLICATE_TASK_ID,
+            f"task_id values must be unique within a batch; repeated: {', '.join(duplicates)}",
+            details=[{"task_id": task_id} for task_id in duplicates],
+        )
+
+
+def _join(base: str, task_id: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}/{quote(task_id)}"))
+
+
+def _with_query(url: str, extra: Sequence[tuple[str, str]]) -> str:
+    if not extra:
+        return url
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(extra)
+    return urlunsplit(parts._replace(query=urlencode(query)))

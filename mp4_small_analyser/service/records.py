@@ -1,0 +1,103 @@
+"""What the result store keeps: one record per (task_id, timestamp), as the original table.
+
+A task the service runs has one record, written `queued` at submission and
+updated in place as it runs and as its callback is delivered. A callback
+received on `POST /callback/{task_id}` (or simulated) adds a record of its own,
+so the latest record of a task is the one with the greatest `timestamp`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TaskStatus = Literal["queued", "running", "completed", "failed"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
+RecordSource = Literal["service", "callback", "simulated"]
+CallbackStatus = Literal["pending", "retrying", "delivered", "failed"]
+CallbackMethod = Literal["POST", "PUT"]
+
+
+def utc_timestamp(moment: datetime | None = None) -> str:
+    """ISO 8601 UTC with microseconds, fixed width, so text order is time order."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def expiry(ttl_days: float, moment: datetime | None = None) -> int | None:
+    """Unix time a record may be deleted at (DynamoDB TTL attribute), None to keep it."""
+    if ttl_days <= 0:
+        return None
+    return int(((moment or datetime.now(UTC)) + timedelta(days=ttl_days)).timestamp())
+
+
+class Delivery(BaseModel):
+    """Where a task's callback goes and how its delivery went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    method: CallbackMethod = "POST"
+    status: CallbackStatus = "pending"
+    attempts: int = 0
+    last_http_status: int | None = None
+    last_error: str | None = None
+
+
+class TaskRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    timestamp: str = Field(description="Sort key: ISO 8601 UTC, microseconds.")
+    batch_id: str | None = None
+    status: TaskStatus
+    source: RecordSource = "service"
+    file_url: str | None = None
+    payload: dict[str, Any] | None = Field(
+        None, description="The task result (service) or the received callback body."
+    )
+    callback: Delivery | None = Field(None, description="Absent when there is no callback URL.")
+    updated_at: str
+    expires_at: int | None = Field(None, description="Unix time; the record may go after it.")
+
+
+class RecordUpdate(BaseModel):
+    """Fields to change on a stored record; fields left unset are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: TaskStatus | None = None
+    payload: dict[str, Any] | None = None
+    callback: Delivery | None = None
+
+    def apply(self, record: TaskRecord, updated_at: str) -> TaskRecord:
+        changes = {name: getattr(self, name) for name in self.model_fields_set}
+        return record.model_copy(update={**changes, "updated_at": updated_at})
+
+
+class BatchSummary(BaseModel):
+    total: int = 0
+    queued: int = 0
+    running: int = 0
+    completed: int = 0
+    failed: int = 0
+
+    @classmethod
+    def of(cls, statuses: list[str]) -> BatchSummary:
+        summary = cls(total=len(statuses))
+        for status in ("queued", "running", "completed", "failed"):
+            setattr(summary, status, statuses.count(status))
+        return summary
+
+    @property
+    def done(self) -> bool:
+        return self.completed + self.failed == self.total
+
+
+class BatchPage(BaseModel):
+    """One page of a batch's tasks (latest record each, in submission order)."""
+
+    records: list[TaskRecord]
+    next_token: str | None = None

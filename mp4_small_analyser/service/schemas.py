@@ -1,0 +1,189 @@
+"""Request and response bodies of the HTTP API (what /docs shows).
+
+Submissions come in the two shapes of the original design, told apart by
+their list key: `mp4_small_analyser` (one object per file) or `files_url`
+(plain URLs sharing one callback base URL).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
+
+from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
+from mp4_small_analyser.options import AnalysisOptions, ProfileName
+from mp4_small_analyser.service.records import BatchSummary, CallbackMethod, TaskRecord
+
+MAX_URL_LENGTH = 4096
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN),
+    Field(description="1-128 characters: letters, digits, '.', '_', ':', '-'."),
+]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_LENGTH)
+]
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+Method = Annotated[CallbackMethod, BeforeValidator(_upper)]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnalysisCommand(_Request):
+    file_url: Url
+    callback_url: Url | None = Field(None, description="Where this file's result is sent.")
+    task_id: Identifier | None = Field(None, description="Generated (UUID4) when absent.")
+    batch_id: Identifier | None = None
+    method: Method | None = Field(None, description="Callback method, POST (default) or PUT.")
+
+
+class _Submission(_Request):
+    batch_id: Identifier | None = Field(None, description="Generated (UUID4) when absent.")
+    method: Method | None = Field(None, description="Callback method, POST (default) or PUT.")
+    profile: ProfileName | None = Field(None, description="QC profile of the checks.")
+    options: AnalysisOptions | None = None
+
+
+class CommandsRequest(_Submission):
+    mp4_small_analyser: list[AnalysisCommand] = Field(min_length=1)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "mp4_small_analyser": [
+                        {
+                            "file_url": "https://example.com/video1.mp4",
+                            "callback_url": "https://your-api.com/callback/task-001",
+                            "task_id": "task-001",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+
+class FilesUrlRequest(_Submission):
+    files_url: list[Url] = Field(min_length=1)
+    callback_url: Url | None = Field(
+        None, description="Base URL: each task's callback goes to {callback_url}/{task_id}."
+    )
+
+
+def _shape(value: Any) -> str | None:
+    keys = value if isinstance(value, dict) else vars(value) if isinstance(value, BaseModel) else {}
+    if "mp4_small_analyser" in keys:
+        return "commands"
+    if "files_url" in keys:
+        return "files_url"
+    return None
+
+
+SubmissionRequest = Annotated[
+    Annotated[CommandsRequest, Tag("commands")] | Annotated[FilesUrlRequest, Tag("files_url")],
+    Discriminator(
+        _shape,
+        custom_error_type="request_shape",
+        custom_error_message="Give either 'mp4_small_analyser' (a list of objects with "
+        "'file_url') or 'files_url' (a list of URLs)",
+    ),
+]
+
+
+class QueuedTask(BaseModel):
+    task_id: str
+    file_url: str
+    callback_url: str | None
+    status: Literal["queued"] = "queued"
+
+
+class AsyncResponse(BaseModel):
+    mode: Literal["async"] = "async"
+    batch_id: str
+    total_files: int
+    tasks: list[QueuedTask]
+    batch_url: str = Field(description="Where to read the batch's progress and results.")
+
+
+class SyncResponse(BaseModel):
+    mode: Literal["sync"] = "sync"
+    batch_id: str
+    total_files: int
+    successful: int
+    failed: int
+    results: list[TaskResult]
+
+    @classmethod
+    def of(cls, batch_id: str, results: list[CompletedResult | FailedResult]) -> SyncResponse:
+        successful = sum(result.status == "completed" for result in results)
+        return cls(
+            batch_id=batch_id,
+            total_files=len(results),
+            successful=successful,
+            failed=len(results) - successful,
+            results=results,
+        )
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    error_code: str
+    details: list[dict[str, Any]] | None = None
+    batch_id: str | None = None
+
+
+class ReceivedCallback(BaseModel):
+    """A callback body as the original's examples: lenient on content, strict on types.
+
+    Unknown fields are kept as they are; `task_id` may be left out (the path gives it).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["queued", "running", "completed", "failed"]
+    task_id: str | None = None
+    batch_id: Identifier | None = None
+    file_url: str | None = None
+    processing_time: float | None = None
+    results: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+
+class SimulateRequest(_Request):
+    task_id: Identifier | None = Field(None, description="Generated (UUID4) when absent.")
+    status: Literal["completed", "failed"] = "completed"
+    file_url: Url = "https://example.com/test.mp4"
+    batch_id: Identifier | None = None
+
+
+class BatchResponse(BaseModel):
+    batch_id: str
+    summary: BatchSummary
+    tasks: list[TaskRecord]
+    next_token: str | None = Field(None, description="Pass as ?next_token= for the next page.")
+
+
+class RecordList(BaseModel):
+    count: int
+    items: list[TaskRecord]

@@ -1,0 +1,64 @@
+"""`mp4-analyser serve`: the API on uvicorn plus the local worker supervisor.
+
+The listening socket is bound before uvicorn starts, so the printed URLs are
+right even for `--port 0` (an ephemeral port, as the tests use).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+
+from mp4_small_analyser.service.app import create_app
+from mp4_small_analyser.service.backends import open_backends
+from mp4_small_analyser.service.logs import configure_logging
+from mp4_small_analyser.service.runtime import LocalRuntime
+from mp4_small_analyser.settings import Settings
+
+# Time uvicorn gives open requests (a sync batch waiting) before the workers stop.
+REQUEST_DRAIN_SECONDS = 10
+
+
+def serve(settings: Settings, *, host: str, port: int) -> int:
+    configure_logging(settings.log_format, settings.log_level)
+    backends = open_backends(settings)
+    runtime = LocalRuntime(settings, backends)
+    app = create_app(settings, backends=backends, runtime=runtime)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        sock = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        print(f"mp4-analyser serve: cannot listen on {host}:{port}: {exc.strerror}", flush=True)
+        return 1
+    bound_port = sock.getsockname()[1]
+    print(banner(settings, host, bound_port), flush=True)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        timeout_graceful_shutdown=REQUEST_DRAIN_SECONDS,
+        access_log=True,
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0 if server.started else 1
+
+
+def banner(settings: Settings, host: str, port: int) -> str:
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    lines = [
+        f"mp4-small-analyser service listening on {base}",
+        f"  API docs       {base}/docs",
+        f"  health         {base}/health",
+        f"  submit         POST {base}/mp4_small_analyser",
+        f"  task result    GET  {base}/callback/{{task_id}}",
+        f"  batch results  GET  {base}/callback/batch/{{batch_id}}",
+        f"  callbacks in   POST {base}/callback/{{task_id}}",
+    ]
+    if settings.enable_test_endpoints:
+        lines.append(f"  test results   GET  {base}/test/results?limit=50")
+    lines.append(
+        f"  store {settings.database_path} · {settings.workers} worker(s)"
+        + (" · private URLs allowed" if settings.allow_private_urls else "")
+    )
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""One SQLite file shared by threads and processes: WAL, a busy timeout, short transactions.
+
+Each thread gets its own connection (sqlite3 connections are not meant to be
+shared); writers take the write lock up front (`BEGIN IMMEDIATE`) so two
+processes never deadlock upgrading a read lock, and wait for it up to the
+busy timeout instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class SqliteDatabase:
+    def __init__(self, path: Path | str, schema: str = "") -> None:
+        self.path = Path(path)
+        self._schemas: list[str] = [schema] if schema else []
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def add_schema(self, schema: str) -> None:
+        """Statements (idempotent DDL) run once before the first query."""
+        with self._lock:
+            self._schemas.append(schema)
+            self._ready = False
+
+    def connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        if not self._ready:
+            self._create_schema(connection)
+        return connection
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction holding the database lock for its duration."""
+        connection = self.connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        # FULL: a 202 promises the batch survives a power cut, not only a crash.
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        return connection
+
+    def _create_schema(self, connection: sqlite3.Connection) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            for schema in self._schemas:
+                connection.executescript(schema)
+            self._ready = True
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None

@@ -1,0 +1,95 @@
+"""Service settings, read from the environment (the same names locally and on Lambda).
+
+Every limit of the service is one of these, with its default documented in
+docs/service.md. Names are case-insensitive environment variables:
+`STORE_BACKEND`, `DATABASE_PATH`, `ANALYSIS_TIMEOUT`, ...
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from mp4_small_analyser.options import GiB, MiB, SourceLimits
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # Backends
+    store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
+    database_path: Path = Field(Path("./var/mp4-analyser.db"), description="SQLite file.")
+    table_name: str | None = Field(None, description="DynamoDB table (STORE_BACKEND=dynamodb).")
+    queue_backend: Literal["sqlite", "sqs"] = "sqlite"
+    queue_url: str | None = Field(None, description="SQS queue URL (QUEUE_BACKEND=sqs).")
+
+    # Security
+    api_key: SecretStr | None = Field(
+        None, description="When set, submissions need the header `x-api-key` with this value."
+    )
+    callback_signing_secret: SecretStr | None = Field(
+        None,
+        description="When set, callbacks are signed and POST /callback/{task_id} checks "
+        "signatures.",
+    )
+    allow_private_urls: bool = Field(
+        False, description="Allow file and callback URLs on loopback/private/link-local addresses."
+    )
+    enable_test_endpoints: bool = Field(
+        False,
+        description="GET /test/results and POST /test/simulate. Off unless set; "
+        "`mp4-analyser serve` turns it on when ENABLE_TEST_ENDPOINTS is not in the environment.",
+    )
+    allowed_s3_buckets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated buckets whose s3:// URLs are accepted; none by default.",
+    )
+
+    # Workers and limits
+    workers: int = Field(default_factory=_cores, ge=1, description="Analysis processes (local).")
+    max_batch_files: int = Field(1000, ge=1, description="Files per submission.")
+    max_sync_files: int = Field(10, ge=0, description="Files per submission without callbacks.")
+    sync_timeout: float = Field(25.0, gt=0, description="Seconds a sync submission may take.")
+    max_request_bytes: int = Field(4 * MiB, ge=1024, description="Request body cap.")
+    max_file_size: int = Field(2 * GiB, gt=0, description="Bytes; larger files: FILE_TOO_LARGE.")
+    analysis_timeout: float = Field(
+        300.0, gt=0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
+    )
+    callback_timeout: float = Field(10.0, gt=0, description="Seconds per callback attempt.")
+    callback_max_attempts: int = Field(5, ge=1, description="Attempts per callback.")
+    callback_retry_base_delay: float = Field(
+        2.0, gt=0, description="Seconds before the 2nd attempt; doubles each time, with jitter."
+    )
+    callback_retry_max_delay: float = Field(
+        300.0, gt=0, le=900, description="Longest wait between attempts (SQS allows 900 s)."
+    )
+    shutdown_grace: float = Field(
+        30.0, ge=0, description="Seconds running analyses may finish on SIGTERM before re-queueing."
+    )
+    result_ttl_days: float = Field(
+        30.0, ge=0, description="Days records are kept (0: forever); DynamoDB TTL attribute."
+    )
+
+    log_format: Literal["json", "text"] = "text"
+    log_level: str = "INFO"
+
+    @field_validator("allowed_s3_buckets", mode="before")
+    @classmethod
+    def _split_buckets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [bucket.strip() for bucket in value.split(",") if bucket.strip()]
+        return value
+
+    def source_limits(self) -> SourceLimits:
+        """Fetch limits of one analysed file under these settings."""
+        return SourceLimits(
+            max_file_size=self.max_file_size, allow_private_urls=self.allow_private_urls
+        )

@@ -1,0 +1,1 @@
+"""AWS CDK app of mp4-small-analyser: the callback stack and the analyser stack."""

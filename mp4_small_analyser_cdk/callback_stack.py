@@ -1,0 +1,221 @@
+"""`Mp4AnalyserCallbackStack`: the results table and the callback/results REST API."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from mp4_small_analyser_cdk.bundling import LambdaPackage
+from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
+from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
+from mp4_small_analyser_cdk.nag import suppress
+from mp4_small_analyser_cdk.rest_api import service_rest_api
+from mp4_small_analyser_cdk.retention import removal_policy
+
+BATCH_INDEX_NAME = "BatchIdIndex"
+TTL_ATTRIBUTE = "expires_at"
+# Data-plane actions the service's store uses. No DeleteItem: records expire through the TTL.
+TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
+TABLE_WRITE_ACTIONS = [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+]
+# Only `GET /test/results` (newest records across the table) needs a scan.
+TABLE_SCAN_ACTIONS = ["dynamodb:Scan"]
+
+
+@dataclass(frozen=True)
+class SharedResources:
+    """What the analyser stack takes from the callback stack."""
+
+    table: dynamodb.ITable
+    signing_secret: secretsmanager.ISecret | None
+    alarm_topic: sns.ITopic | None
+    callback_api: apigw.RestApi
+
+
+def table_resources(table: dynamodb.ITable) -> list[str]:
+    """The table and its batch index, named: no `index/*` wildcard."""
+    return [table.table_arn, f"{table.table_arn}/index/{BATCH_INDEX_NAME}"]
+
+
+def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[str, str]:
+    """Settings every handler reads to reach the store and to log."""
+    return {
+        "STORE_BACKEND": "dynamodb",
+        "TABLE_NAME": table.table_name,
+        "RESULT_TTL_DAYS": str(config.result_ttl_days),
+        "ENABLE_TEST_ENDPOINTS": str(config.enable_test_endpoints).lower(),
+        "LOG_FORMAT": "json",
+    }
+
+
+def signing_environment(secret: secretsmanager.ISecret | None) -> dict[str, str]:
+    return {} if secret is None else {"CALLBACK_SIGNING_SECRET_ARN": secret.secret_arn}
+
+
+class Mp4AnalyserCallbackStack(Stack):
+    """Results table, callback/results API and its function; shared with the analyser stack."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        package: LambdaPackage,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.table = self._results_table(config)
+        self.signing_secret = self._signing_secret(config)
+        self.alarm_topic = alarm_topic(self, config)
+
+        self.handler = ServiceFunction(
+            self,
+            "CallbackHandler",
+            config=config,
+            package=package,
+            handler=CALLBACK_HANDLER,
+            name="callback",
+            description="Receives callbacks and serves results by task and by batch.",
+            timeout_seconds=config.lambda_timeout,
+            memory_size=config.lambda_memory_size,
+            environment={
+                **store_environment(config, self.table),
+                **signing_environment(self.signing_secret),
+            },
+        )
+        scan = TABLE_SCAN_ACTIONS if config.enable_test_endpoints else []
+        self.handler.grant(
+            [*TABLE_READ_ACTIONS, *TABLE_WRITE_ACTIONS, *scan], table_resources(self.table)
+        )
+        if self.signing_secret is not None:
+            self.signing_secret.grant_read(self.handler.role)
+
+        self.api = self._callback_api(config)
+        alarms = Alarms(self, config, self.alarm_topic)
+        alarms.api_server_errors("CallbackApi5xxAlarm", self.api, "callback-api")
+        alarms.function_throttles("CallbackThrottlesAlarm", self.handler.function, "callback")
+
+        CfnOutput(self, "CallbackApiEndpoint", value=self.api.url, description="Callback API")
+        CfnOutput(
+            self,
+            "CallbackUrlTemplate",
+            value=f"{self.api.url}callback/{{task_id}}",
+            description="POST a task's result here; GET it back",
+        )
+        CfnOutput(
+            self,
+            "BatchResultsUrlTemplate",
+            value=f"{self.api.url}callback/batch/{{batch_id}}",
+            description="GET every task of a batch",
+        )
+        CfnOutput(self, "ResultsTableName", value=self.table.table_name)
+        if self.signing_secret is not None:
+            CfnOutput(
+                self,
+                "CallbackSigningSecretArn",
+                value=self.signing_secret.secret_arn,
+                description="Secret signing callbacks (read it with secretsmanager "
+                "get-secret-value)",
+            )
+
+    def shared(self) -> SharedResources:
+        return SharedResources(self.table, self.signing_secret, self.alarm_topic, self.api)
+
+    def _results_table(self, config: DeploymentConfig) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            "ResultsTable",
+            table_name=config.table_name,
+            partition_key=dynamodb.Attribute(name="task_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="timestamp", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            time_to_live_attribute=TTL_ATTRIBUTE,
+            removal_policy=removal_policy(config),
+            deletion_protection=config.is_production,
+        )
+        table.add_global_secondary_index(
+            index_name=BATCH_INDEX_NAME,
+            partition_key=dynamodb.Attribute(name="batch_id", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="timestamp", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        return table
+
+    def _signing_secret(self, config: DeploymentConfig) -> secretsmanager.ISecret | None:
+        arn = config.callback_signing_secret_arn
+        if arn is not None:
+            # Secrets Manager appends "-" and six random characters to a secret's name in its
+            # complete ARN; without them, IAM grants must match that suffix with a wildcard.
+            if re.search(r"-[A-Za-z0-9]{6}$", arn):
+                return secretsmanager.Secret.from_secret_complete_arn(
+                    self, "CallbackSigningSecret", arn
+                )
+            return secretsmanager.Secret.from_secret_partial_arn(self, "CallbackSigningSecret", arn)
+        if not config.create_callback_signing_secret:
+            return None
+        secret = secretsmanager.Secret(
+            self,
+            "CallbackSigningSecret",
+            description=f"{config.resource_prefix}: HMAC key signing and verifying callbacks",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=removal_policy(config),
+        )
+        suppress(
+            secret,
+            ["AwsSolutions-SMG4"],
+            "A shared HMAC key: rotating it automatically would make every receiver reject "
+            "callbacks until it fetched the new value. docs/aws.md describes a planned rotation.",
+        )
+        return secret
+
+    def _callback_api(self, config: DeploymentConfig) -> apigw.RestApi:
+        api = service_rest_api(
+            self,
+            "CallbackApi",
+            config=config,
+            name="callback-api",
+            description="Callbacks of MP4 analyses and their results, by task and by batch.",
+            rate_limit=config.callback_api_throttle_rate_limit,
+            burst_limit=config.callback_api_throttle_burst_limit,
+            cors=True,
+            account_logging_role=config.api_gateway_cloudwatch_role,
+        )
+        integration = apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False)
+        callback = api.root.add_resource("callback")
+        task = callback.add_resource("{task_id}")
+        task.add_method("POST", integration)
+        task.add_method("GET", integration)
+        callback.add_resource("batch").add_resource("{batch_id}").add_method("GET", integration)
+        if config.enable_test_endpoints:
+            test = api.root.add_resource("test")
+            test.add_resource("results").add_method("GET", integration)
+            test.add_resource("simulate").add_method("POST", integration)
+        suppress(
+            api,
+            ["AwsSolutions-APIG4", "AwsSolutions-COG4"],
+            "Public by design, as in the original: callbacks come from analysers that hold no "
+            "AWS credentials and are authenticated by their HMAC signature when a signing "
+            "secret is configured; results are read by unguessable UUID4 task and batch ids.",
+        )
+        return api

@@ -1,0 +1,103 @@
+"""One Lambda function of the service, configured the same way for all three roles.
+
+Each function gets its own role (no AWS managed policy: it may write only to its own log group),
+a named log group with retention, X-Ray active tracing and Lambda's JSON log format, so every
+`logging` record, with its `task_id`/`batch_id` extras, is one queryable JSON line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, Size
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from mp4_small_analyser_cdk.bundling import LAMBDA_RUNTIME, LambdaPackage
+from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.nag import suppress
+from mp4_small_analyser_cdk.retention import log_group
+
+HANDLERS_MODULE = "mp4_small_analyser.aws.handlers"
+SUBMISSION_HANDLER = f"{HANDLERS_MODULE}.submission_handler"
+CALLBACK_HANDLER = f"{HANDLERS_MODULE}.callback_handler"
+WORKER_HANDLER = f"{HANDLERS_MODULE}.worker_handler"
+
+_ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
+
+
+class ServiceFunction(Construct):
+    """A Lambda function running one of the service's handlers from the bundled package."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        package: LambdaPackage,
+        handler: str,
+        name: str,
+        description: str,
+        timeout_seconds: int,
+        memory_size: int,
+        environment: Mapping[str, str],
+        reserved_concurrency: int | None = None,
+        ephemeral_storage_mb: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        function_name = f"{config.resource_prefix}-{name}"
+        self.log_group = log_group(self, "Logs", config, f"/aws/lambda/{function_name}")
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {function_name}",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            description=description,
+            runtime=LAMBDA_RUNTIME,
+            architecture=_ARCHITECTURES[config.lambda_architecture],
+            code=package.code(self),
+            handler=handler,
+            timeout=Duration.seconds(timeout_seconds),
+            memory_size=memory_size,
+            environment=dict(environment),
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel[config.log_level],
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
+            ephemeral_storage_size=(
+                Size.mebibytes(ephemeral_storage_mb) if ephemeral_storage_mb is not None else None
+            ),
+        )
+        suppress(
+            self.role,
+            ["AwsSolutions-IAM5"],
+            "X-Ray's PutTraceSegments and PutTelemetryRecords do not support resource-level "
+            "permissions; CDK grants them on '*' for active tracing.",
+            applies_to=["Resource::*"],
+        )
+        suppress(
+            self.function,
+            ["AwsSolutions-L1", "Serverless-LambdaLatestVersion"],
+            "Python 3.12 is the runtime the deployment targets (the Lambda bundle's wheels are "
+            "built for cp312); moving to a newer runtime is a deliberate, tested change.",
+        )
+        suppress(
+            self.function,
+            ["Serverless-LambdaDLQ"],
+            "Never invoked asynchronously: API Gateway invokes synchronously and the SQS event "
+            "source retries through the queue, whose redrive policy sends failures to the DLQ.",
+        )
+
+    def grant(self, actions: list[str], resources: list[str]) -> None:
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))

@@ -1,0 +1,249 @@
+"""`Mp4SmallAnalyserCdkStack`: the submission API, the task queue and the workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from mp4_small_analyser_cdk.bundling import LambdaPackage
+from mp4_small_analyser_cdk.callback_stack import (
+    TABLE_READ_ACTIONS,
+    TABLE_WRITE_ACTIONS,
+    SharedResources,
+    signing_environment,
+    store_environment,
+    table_resources,
+)
+from mp4_small_analyser_cdk.config import API_GATEWAY_MAX_INTEGRATION_SECONDS, DeploymentConfig
+from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
+from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
+from mp4_small_analyser_cdk.nag import suppress
+from mp4_small_analyser_cdk.rest_api import service_rest_api
+
+SUBMISSION_PATH = "mp4_small_analyser"
+MAX_RECEIVE_COUNT = 3
+QUEUE_RETENTION = Duration.days(4)
+DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+class Mp4SmallAnalyserCdkStack(Stack):
+    """POST /mp4_small_analyser behind an API key, an SQS queue with a DLQ, and the workers."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        package: LambdaPackage,
+        shared: SharedResources,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "TaskDeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+        )
+        suppress(
+            self.dead_letter_queue,
+            ["Serverless-SQSRedrivePolicy"],
+            "This is the dead-letter queue: its messages are inspected (and redriven with "
+            "SQS's redrive to source) by an operator, not consumed by a function.",
+        )
+        self.queue = sqs.Queue(
+            self,
+            "TaskQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(config.queue_visibility_timeout),
+            retention_period=QUEUE_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
+            ),
+        )
+
+        analysis_environment = {
+            **store_environment(config, shared.table),
+            "QUEUE_BACKEND": "sqs",
+            "QUEUE_URL": self.queue.queue_url,
+            "ALLOW_PRIVATE_URLS": "false",
+            "ALLOWED_S3_BUCKETS": ",".join(config.allowed_s3_buckets),
+            "ANALYSIS_TIMEOUT": str(config.worker_analysis_timeout),
+            "MAX_SYNC_FILES": str(config.max_sync_files),
+            "SYNC_TIMEOUT": str(config.sync_timeout),
+        }
+        self.submission = ServiceFunction(
+            self,
+            "SubmissionHandler",
+            config=config,
+            package=package,
+            handler=SUBMISSION_HANDLER,
+            name="submission",
+            description="Accepts batches: queues async ones, analyses small sync ones.",
+            timeout_seconds=config.submission_timeout,
+            memory_size=config.submission_memory_size,
+            environment=analysis_environment,
+            ephemeral_storage_mb=config.analysis_ephemeral_storage_mb,
+        )
+        self.worker = ServiceFunction(
+            self,
+            "WorkerHandler",
+            config=config,
+            package=package,
+            handler=WORKER_HANDLER,
+            name="worker",
+            description="Analyses queued tasks, stores results and delivers callbacks.",
+            timeout_seconds=config.worker_timeout,
+            memory_size=config.worker_memory_size,
+            environment={**analysis_environment, **signing_environment(shared.signing_secret)},
+            reserved_concurrency=config.worker_reserved_concurrency,
+            ephemeral_storage_mb=config.analysis_ephemeral_storage_mb,
+        )
+        self.worker.function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=config.worker_batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=config.worker_max_concurrency,
+            )
+        )
+        suppress(
+            self.worker.function,
+            ["Serverless-LambdaEventSourceMappingDestination"],
+            "SQS event sources cannot have an on-failure destination; the queue's redrive "
+            "policy moves a message to the dead-letter queue after three failed receives.",
+        )
+        self._grant_access(config, shared)
+
+        self.api = self._submission_api(config)
+        alarms = Alarms(self, config, shared.alarm_topic)
+        alarms.any_occurrence(
+            "DeadLetterQueueAlarm",
+            "dlq-not-empty",
+            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            "Tasks failed three times and wait in the dead-letter queue.",
+        )
+        alarms.any_occurrence(
+            "WorkerErrorsAlarm",
+            "worker-errors",
+            self.worker.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            "Worker invocations failed (crash or timeout): see the worker's logs.",
+        )
+        alarms.function_throttles("WorkerThrottlesAlarm", self.worker.function, "worker")
+        alarms.function_throttles(
+            "SubmissionThrottlesAlarm", self.submission.function, "submission"
+        )
+        alarms.api_server_errors("AnalyserApi5xxAlarm", self.api, "analyser-api")
+        dashboard = service_dashboard(
+            self,
+            config,
+            apis=[("Analyser API", self.api), ("Callback API", shared.callback_api)],
+            functions=[
+                ("submission", self.submission.function),
+                ("worker", self.worker.function),
+            ],
+            queue=self.queue,
+            dead_letter_queue=self.dead_letter_queue,
+        )
+
+        CfnOutput(self, "AnalyserApiEndpoint", value=self.api.url, description="Analyser API")
+        CfnOutput(
+            self,
+            "SubmitUrl",
+            value=f"{self.api.url}{SUBMISSION_PATH}",
+            description="POST batches here with the x-api-key header",
+        )
+        CfnOutput(
+            self,
+            "ApiKeyId",
+            value=self.api_key.key_id,
+            description="aws apigateway get-api-key --include-value --api-key <id>",
+        )
+        CfnOutput(self, "TaskQueueUrl", value=self.queue.queue_url)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
+        CfnOutput(
+            self,
+            "DashboardUrl",
+            value=f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region="
+            f"{self.region}#dashboards:name={dashboard.dashboard_name}",
+        )
+
+    def _grant_access(self, config: DeploymentConfig, shared: SharedResources) -> None:
+        table_actions = [*TABLE_READ_ACTIONS, *TABLE_WRITE_ACTIONS]
+        for function in (self.submission, self.worker):
+            function.grant(table_actions, table_resources(shared.table))
+        self.queue.grant_send_messages(self.submission.role)
+        if shared.signing_secret is not None:
+            shared.signing_secret.grant_read(self.worker.role)
+        if not config.allowed_s3_buckets:
+            return
+        bucket_arns = [f"arn:{self.partition}:s3:::{name}" for name in config.allowed_s3_buckets]
+        object_arns = [f"{arn}/*" for arn in bucket_arns]
+        # Sync batches are analysed by the submission function, async ones by the workers.
+        for function in (self.submission, self.worker):
+            function.grant(["s3:GetObject"], object_arns)
+            # ListBucket turns a missing key into 404 instead of 403, so it maps to FILE_NOT_FOUND.
+            function.grant(["s3:ListBucket"], bucket_arns)
+            suppress(
+                function.role,
+                ["AwsSolutions-IAM5"],
+                "s3:GetObject on the objects of the buckets listed in ALLOWED_S3_BUCKETS only; "
+                "object keys are the callers' and cannot be known at deploy time.",
+                applies_to=[f"Resource::{arn}" for arn in object_arns],
+            )
+
+    def _submission_api(self, config: DeploymentConfig) -> apigw.RestApi:
+        api = service_rest_api(
+            self,
+            "AnalyserApi",
+            config=config,
+            name="analyser-api",
+            description="Submission of MP4 analysis batches (API key required).",
+            rate_limit=config.api_throttle_rate_limit,
+            burst_limit=config.api_throttle_burst_limit,
+            cors=False,
+            # The callback stack configures the regional account setting once.
+            account_logging_role=False,
+        )
+        api.root.add_resource(SUBMISSION_PATH).add_method(
+            "POST",
+            apigw.LambdaIntegration(
+                self.submission.function,
+                allow_test_invoke=False,
+                timeout=Duration.seconds(API_GATEWAY_MAX_INTEGRATION_SECONDS),
+            ),
+            api_key_required=True,
+        )
+        self.api_key = api.add_api_key("ApiKey", api_key_name=f"{config.resource_prefix}-key")
+        plan = api.add_usage_plan(
+            "UsagePlan",
+            name=f"{config.resource_prefix}-usage-plan",
+            throttle=apigw.ThrottleSettings(
+                rate_limit=config.api_throttle_rate_limit,
+                burst_limit=config.api_throttle_burst_limit,
+            ),
+            quota=(
+                apigw.QuotaSettings(limit=config.api_quota_per_day, period=apigw.Period.DAY)
+                if config.api_quota_per_day is not None
+                else None
+            ),
+        )
+        plan.add_api_key(self.api_key)
+        plan.add_api_stage(stage=api.deployment_stage)
+        suppress(
+            api,
+            ["AwsSolutions-APIG4", "AwsSolutions-COG4"],
+            "Callers authenticate with the API key and are throttled by its usage plan, as the "
+            "service's clients are servers holding a key, not Cognito users or IAM principals.",
+        )
+        return api

@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Writes .env, the configuration of the AWS deployment, from .env.example's settings.
+# Interactive by default; --non-interactive takes flags, then environment variables, for CI.
+set -euo pipefail
+
+PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TEMPLATE="$PROJECT_ROOT/.env.example"
+OUTPUT="$PROJECT_ROOT/.env"
+INTERACTIVE=true
+FORCE=false
+
+usage() {
+    cat <<'EOF'
+Usage: ./setup-config.sh [--non-interactive] [--force] [--output FILE] [SETTINGS...]
+
+Writes .env (read by ./cdk-with-config.sh) with every setting of .env.example.
+
+Interactive (default): asks the AWS profile, account (detected with the AWS CLI when it is
+installed), region, project name, environment, tags, then optionally the advanced settings.
+
+  --non-interactive   no questions: each setting comes from its flag, else from the
+                      environment variable of the same name, else the default (CI)
+  --force             overwrite an existing file without asking
+  --output FILE       write FILE instead of .env
+
+Settings:
+  --account-id ID        AWS_ACCOUNT_ID (default: detected with aws sts get-caller-identity)
+  --region REGION        AWS_REGION (default eu-west-1)
+  --profile NAME         AWS_PROFILE (default "default")
+  --project-name NAME    PROJECT_NAME
+  --environment NAME     ENVIRONMENT (dev, staging, prod...)
+  --client NAME          CLIENT tag
+  --project NAME         PROJECT tag
+  --table-name NAME      DYNAMODB_TABLE_NAME
+  --lambda-timeout S     LAMBDA_TIMEOUT
+  --lambda-memory-size MB  LAMBDA_MEMORY_SIZE
+  --alarm-email ADDRESS  ALARM_EMAIL
+  --set NAME=VALUE       any other setting of .env.example, e.g. --set WORKER_MAX_CONCURRENCY=50
+EOF
+}
+
+fail() {
+    echo "❌ Error: $1" >&2
+    [ -n "${2:-}" ] && echo "→ Solution: $2" >&2
+    exit 1
+}
+
+[ -f "$TEMPLATE" ] || fail "$TEMPLATE not found" "run this script from a complete clone"
+
+# The setting names, in .env.example's order.
+SETTINGS=()
+while IFS= read -r line; do
+    case "$line" in
+        [A-Z]*=*) SETTINGS+=("${line%%=*}") ;;
+    esac
+done <"$TEMPLATE"
+
+is_setting() {
+    local name
+    for name in "${SETTINGS[@]}"; do
+        [ "$name" = "$1" ] && return 0
+    done
+    return 1
+}
+
+# Values given on the command line are kept in FLAG_<NAME> variables.
+set_flag() {
+    is_setting "$1" || fail "unknown setting $1" "see .env.example for the setting names"
+    printf -v "FLAG_$1" '%s' "$2"
+}
+
+flag_value() {
+    local variable="FLAG_$1"
+    printf '%s' "${!variable-}"
+}
+
+has_flag() {
+    local variable="FLAG_$1"
+    [ -n "${!variable+set}" ]
+}
+
+while [ $# -gt 0 ]; do
+    option="$1"
+    case "$option" in
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        --non-interactive) INTERACTIVE=false ;;
+        --force) FORCE=true ;;
+        --output | --account-id | --region | --profile | --project-name | --environment | \
+            --client | --project | --table-name | --lambda-timeout | --lambda-memory-size | \
+            --alarm-email | --set)
+            [ $# -ge 2 ] || fail "$option needs a value" "./setup-config.sh --help"
+            value="$2"
+            shift
+            case "$option" in
+                --output) OUTPUT="$value" ;;
+                --account-id) set_flag AWS_ACCOUNT_ID "$value" ;;
+                --region) set_flag AWS_REGION "$value" ;;
+                --profile) set_flag AWS_PROFILE "$value" ;;
+                --project-name) set_flag PROJECT_NAME "$value" ;;
+                --environment) set_flag ENVIRONMENT "$value" ;;
+                --client) set_flag CLIENT "$value" ;;
+                --project) set_flag PROJECT "$value" ;;
+                --table-name) set_flag DYNAMODB_TABLE_NAME "$value" ;;
+                --lambda-timeout) set_flag LAMBDA_TIMEOUT "$value" ;;
+                --lambda-memory-size) set_flag LAMBDA_MEMORY_SIZE "$value" ;;
+                --alarm-email) set_flag ALARM_EMAIL "$value" ;;
+                --set)
+                    case "$value" in
+                        [A-Z]*=*) set_flag "${value%%=*}" "${value#*=}" ;;
+                        *) fail "--set expects NAME=VALUE, got '$value'" "./setup-config.sh --help" ;;
+                    esac
+                    ;;
+            esac
+            ;;
+        *) fail "unknown option $option" "./setup-config.sh --help" ;;
+    esac
+    shift
+done
+
+# Defaults are .env.example's values, except the account, which is an example only.
+example_value() {
+    local line
+    while IFS= read -r line; do
+        case "$line" in
+            "$1="*)
+                printf '%s' "${line#*=}"
+                return 0
+                ;;
+        esac
+    done <"$TEMPLATE"
+}
+
+default_value() {
+    case "$1" in
+        AWS_ACCOUNT_ID) printf '' ;;
+        CLIENT) printf 'internal' ;;
+        *) example_value "$1" ;;
+    esac
+}
+
+# Flag, then (non-interactive only) a non-empty environment variable, then the default.
+initial_value() {
+    if has_flag "$1"; then
+        flag_value "$1"
+    elif [ "$INTERACTIVE" = false ] && [ -n "${!1-}" ]; then
+        printf '%s' "${!1}"
+    else
+        default_value "$1"
+    fi
+}
+
+for name in "${SETTINGS[@]}"; do
+    printf -v "VALUE_$name" '%s' "$(initial_value "$name")"
+done
+
+value_of() {
+    local variable="VALUE_$1"
+    printf '%s' "${!variable}"
+}
+
+detect_account() {
+    command -v aws >/dev/null 2>&1 || return 1
+    local profile account
+    profile="$(value_of AWS_PROFILE)"
+    account="$(aws sts get-caller-identity --query Account --output text \
+        ${profile:+--profile "$profile"} 2>/dev/null)" || return 1
+    case "$account" in
+        [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) printf '%s' "$account" ;;
+        *) return 1 ;;
+    esac
+}
+
+ask() {
+    local name="$1" question="$2" answer current
+    current="$(value_of "$name")"
+    if has_flag "$name"; then
+        return 0
+    fi
+    if [ -n "$current" ]; then
+        read -r -p "$question [$current]: " answer || answer=""
+    else
+        read -r -p "$question: " answer || answer=""
+    fi
+    if [ -n "$answer" ]; then
+        printf -v "VALUE_$name" '%s' "$answer"
+    fi
+}
+
+confirm() {
+    local answer
+    read -r -p "$1 [y/N]: " answer || answer=""
+    case "$answer" in
+        y | Y | yes | YES | o | O | oui) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# With the profile known, the AWS CLI (when installed) says which account it reaches.
+fill_account() {
+    local account
+    if [ -z "$(value_of AWS_ACCOUNT_ID)" ] && account="$(detect_account)"; then
+        printf -v VALUE_AWS_ACCOUNT_ID '%s' "$account"
+        echo "Detected AWS account $account with the AWS CLI." >&2
+    fi
+}
+
+if [ "$INTERACTIVE" = false ]; then
+    fill_account
+else
+    echo "Configuration of the MP4 Small Analyser deployment (Enter keeps the value in brackets)"
+    ask AWS_PROFILE "AWS profile"
+    fill_account
+    ask AWS_ACCOUNT_ID "AWS account ID (12 digits)"
+    ask AWS_REGION "AWS region"
+    ask PROJECT_NAME "Project name"
+    ask ENVIRONMENT "Environment (dev, staging, prod)"
+    ask CLIENT "Client (tag)"
+    ask PROJECT "Project (tag)"
+    if confirm "Configure advanced settings?"; then
+        ask DYNAMODB_TABLE_NAME "DynamoDB table name (the environment is appended)"
+        ask LAMBDA_TIMEOUT "Callback function timeout (seconds)"
+        ask LAMBDA_MEMORY_SIZE "Callback function memory (MB)"
+        ask LAMBDA_ARCHITECTURE "Lambda architecture (arm64 or x86_64)"
+        ask WORKER_TIMEOUT "Worker timeout (seconds)"
+        ask WORKER_MEMORY_SIZE "Worker memory (MB)"
+        ask WORKER_MAX_CONCURRENCY "Concurrent workers at most"
+        ask API_GATEWAY_STAGE "API Gateway stage"
+        ask ALLOWED_S3_BUCKETS "S3 buckets the analyser may read (comma-separated)"
+        ask ENABLE_TEST_ENDPOINTS "Enable /test endpoints (true or false)"
+        ask ALARM_EMAIL "E-mail address for alarms (empty: none)"
+        ask RESULT_TTL_DAYS "Days results are kept"
+    fi
+fi
+
+problems=()
+check() {
+    local name="$1" pattern="$2" explanation="$3" value
+    value="$(value_of "$name")"
+    if ! [[ "$value" =~ $pattern ]]; then
+        problems+=("$name='$value': $explanation")
+    fi
+}
+check AWS_ACCOUNT_ID '^[0-9]{12}$' "12 digits (no AWS CLI credentials to detect it: give --account-id)"
+check AWS_REGION '^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$' "a region such as eu-west-1"
+check ENVIRONMENT '^[a-z0-9][a-z0-9-]{0,19}$' "lower-case letters, digits and dashes"
+check PROJECT_NAME '^[A-Za-z][A-Za-z0-9-]{0,29}$' "letters, digits and dashes, 30 at most"
+# Values are written for both bash's `source` and python-dotenv: keep them free of quoting.
+shell_safe='^[^"'\''$`\\]*$'
+for name in "${SETTINGS[@]}"; do
+    check "$name" "$shell_safe" "no quotes, \$, backquotes or backslashes"
+done
+if [ ${#problems[@]} -gt 0 ]; then
+    for problem in "${problems[@]}"; do
+        echo "❌ Error: $problem" >&2
+    done
+    echo "→ Solution: fix the values above (./setup-config.sh --help)" >&2
+    exit 1
+fi
+
+if [ -e "$OUTPUT" ] && [ "$FORCE" = false ]; then
+    if [ "$INTERACTIVE" = false ]; then
+        fail "$OUTPUT already exists" "pass --force to overwrite it"
+    fi
+    confirm "$OUTPUT exists. Overwrite it?" || fail "$OUTPUT left unchanged" "run again and answer y"
+fi
+
+# .env.example with the chosen values, so the comments documenting each setting stay.
+written="$(mktemp "${OUTPUT}.XXXXXX")"
+trap 'rm -f "$written"' EXIT
+while IFS= read -r line; do
+    case "$line" in
+        [A-Z]*=*)
+            name="${line%%=*}"
+            value="$(value_of "$name")"
+            case "$value" in
+                *[[:space:]]*) printf "%s='%s'\n" "$name" "$value" ;;
+                *) printf '%s=%s\n' "$name" "$value" ;;
+            esac
+            ;;
+        *) printf '%s\n' "$line" ;;
+    esac
+done <"$TEMPLATE" >"$written"
+mv "$written" "$OUTPUT"
+trap - EXIT
+
+echo "✅ Configuration written to $OUTPUT"
+echo "Next: ./cdk-with-config.sh bootstrap (once per account and region), then ./cdk-with-config.sh deploy --all"

@@ -1,0 +1,217 @@
+"""AWS's own checks on the synthesized stacks: cdk-nag, cfn-lint, tags, least-privilege IAM."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from mp4_small_analyser_cdk.callback_stack import (
+    TABLE_READ_ACTIONS,
+    TABLE_SCAN_ACTIONS,
+    TABLE_WRITE_ACTIONS,
+)
+from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER
+from tests.cdk_synth import (
+    STACK_IDS,
+    Synthesis,
+    as_list,
+    example_config,
+    function_by_handler,
+    policy_statements,
+    resources_of_type,
+    synthesize,
+)
+
+VARIANTS = {
+    "example": {},
+    "everything-on": {
+        "ENVIRONMENT": "prod",
+        "ENABLE_TEST_ENDPOINTS": "true",
+        "ALARM_EMAIL": "ops@example.com",
+        "ALLOWED_S3_BUCKETS": "media-in,archive.example",
+        "WORKER_RESERVED_CONCURRENCY": "20",
+        "API_QUOTA_PER_DAY": "1000",
+        "LAMBDA_ARCHITECTURE": "x86_64",
+    },
+    "existing-secret": {
+        "CALLBACK_SIGNING_SECRET_ARN": (
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mp4-signing-AbC123"
+        ),
+        "API_GATEWAY_CLOUDWATCH_ROLE": "false",
+    },
+}
+NAG_PACKS = ("AwsSolutions", "Serverless")
+# CDK makes each function depend explicitly on its role (and the role's policy) so permissions
+# exist before the first invocation; cfn-lint notes that the role part is implied by GetAtt.
+ACCEPTED_LINT_WARNINGS = {"W3005"}
+TAGS_EXPECTED = {
+    "Environment": None,  # the configured environment, checked per variant
+    "Project": "mp4-small-analyser",
+    "Client": "nom-client",
+    "ManagedBy": "AWS-CDK",
+    "Owner": "MP4-Small-Analyser",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def synthesis(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Synthesis:
+    name: str = request.param
+    return synthesize(example_config(**VARIANTS[name]), tmp_path_factory.mktemp(f"cdk-{name}"))
+
+
+def test_cdk_nag_reports_no_unsuppressed_finding(synthesis: Synthesis) -> None:
+    # Errors already fail the synth (see tests/cdk_synth.py); warnings must not exist either.
+    manifest = json.loads((synthesis.outdir / "manifest.json").read_text())
+    findings = [
+        f"{path}: {entry['data']}"
+        for artifact in manifest["artifacts"].values()
+        for path, entries in artifact.get("metadata", {}).items()
+        for entry in entries
+        if entry["type"] in {"aws:cdk:warning", "aws:cdk:error"}
+        and str(entry["data"]).startswith(tuple(f"{pack}-" for pack in NAG_PACKS))
+    ]
+    assert findings == []
+
+
+def test_cdk_nag_ran_both_packs_on_both_stacks(synthesis: Synthesis) -> None:
+    for pack in NAG_PACKS:
+        for stack_id in STACK_IDS:
+            report = synthesis.outdir / f"{pack}--{stack_id}-NagReport.csv"
+            with report.open() as file:
+                rows = list(csv.DictReader(file))
+            compliance = {row["Compliance"] for row in rows}
+            assert "Compliant" in compliance, f"{report.name} checked nothing"
+            assert "Non-Compliant" not in compliance, [
+                row for row in rows if row["Compliance"] == "Non-Compliant"
+            ]
+
+
+def test_every_suppression_has_a_reason(synthesis: Synthesis) -> None:
+    suppressions = [
+        rule
+        for template in synthesis.templates().values()
+        for resource in template["Resources"].values()
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+    assert suppressions
+    for rule in suppressions:
+        assert rule["id"].startswith(tuple(f"{pack}-" for pack in NAG_PACKS))
+        assert len(rule["reason"].split()) >= 10, rule
+
+
+def test_cfn_lint_finds_no_error(synthesis: Synthesis) -> None:
+    for stack_id in STACK_IDS:
+        template = synthesis.outdir / f"{stack_id}.template.json"
+        matches = lint_file(Path(template), config=ManualArgs(regions=["eu-west-1"]))
+        problems = [
+            f"{match.rule.id} {match.message} (line {match.linenumber})"
+            for match in matches
+            if match.rule.id not in ACCEPTED_LINT_WARNINGS
+        ]
+        assert problems == [], stack_id
+
+
+def test_every_taggable_resource_carries_the_tags(synthesis: Synthesis) -> None:
+    expected = {**TAGS_EXPECTED, "Environment": synthesis.config.environment}
+    checked = 0
+    for stack_id, template in synthesis.templates().items():
+        for logical_id, resource in template["Resources"].items():
+            if not _taggable(resource["Type"]):
+                continue
+            tags = _tags(resource["Properties"])
+            assert tags.items() >= expected.items(), f"{stack_id}/{logical_id}: {tags}"
+            checked += 1
+    assert checked >= 20
+
+
+def _taggable(resource_type: str) -> bool:
+    if not resource_type.startswith("AWS::"):
+        return False
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("eu-west-1", resource_type).schema
+    tagging = schema.get("tagging", {})
+    return bool(tagging.get("taggable")) and tagging.get("tagProperty") == "/properties/Tags"
+
+
+def _tags(properties: dict[str, Any]) -> dict[str, str]:
+    tags = properties.get("Tags", [])
+    if isinstance(tags, dict):
+        return dict(tags)
+    return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+# --- IAM: least privilege ------------------------------------------------------------------------
+
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+TABLE_ACTIONS = set(TABLE_READ_ACTIONS) | set(TABLE_WRITE_ACTIONS)
+
+
+def test_no_wildcard_actions_and_star_resources_only_for_xray(synthesis: Synthesis) -> None:
+    for template in synthesis.templates().values():
+        for role, statement in policy_statements(template):
+            actions = as_list(statement["Action"])
+            assert statement["Effect"] == "Allow"
+            for action in actions:
+                assert "*" not in action, (role, statement)
+            if "*" in as_list(statement["Resource"]):
+                assert set(actions) <= XRAY_ACTIONS, (role, statement)
+
+
+def test_table_access_is_named_and_without_delete(synthesis: Synthesis) -> None:
+    for stack_id, template in synthesis.templates().items():
+        callback_role = None
+        if stack_id == "Mp4AnalyserCallbackStack":
+            _, function = function_by_handler(template, CALLBACK_HANDLER)
+            callback_role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        for role, statement in policy_statements(template):
+            actions = set(as_list(statement["Action"]))
+            dynamodb = {action for action in actions if action.startswith("dynamodb:")}
+            if not dynamodb:
+                continue
+            scan_allowed = role == callback_role and synthesis.config.enable_test_endpoints
+            allowed = TABLE_ACTIONS | (set(TABLE_SCAN_ACTIONS) if scan_allowed else set())
+            assert dynamodb <= allowed, (role, dynamodb - allowed)
+            assert dynamodb >= TABLE_ACTIONS
+            resources = as_list(statement["Resource"])
+            assert len(resources) == 2
+            assert json.dumps(resources[1]).endswith('"/index/BatchIdIndex"]]}')
+
+
+def test_s3_reads_only_the_allowed_buckets(synthesis: Synthesis) -> None:
+    buckets = synthesis.config.allowed_s3_buckets
+    s3_statements = [
+        statement
+        for template in synthesis.templates().values()
+        for _, statement in policy_statements(template)
+        if any(str(action).startswith("s3:") for action in as_list(statement["Action"]))
+    ]
+    expected_objects = sorted(f"arn:aws:s3:::{name}/*" for name in buckets)
+    expected_buckets = sorted(f"arn:aws:s3:::{name}" for name in buckets)
+    seen = []
+    for statement in s3_statements:
+        actions = as_list(statement["Action"])
+        if actions == ["s3:GetObject"]:
+            assert sorted(as_list(statement["Resource"])) == expected_objects
+        else:
+            assert actions == ["s3:ListBucket"]
+            assert sorted(as_list(statement["Resource"])) == expected_buckets
+        seen.append(actions[0])
+    # The submission function (sync batches) and the worker each read the buckets.
+    assert sorted(seen) == (["s3:GetObject"] * 2 + ["s3:ListBucket"] * 2 if buckets else [])
+
+
+def test_function_roles_have_no_managed_policies(synthesis: Synthesis) -> None:
+    for template in synthesis.templates().values():
+        function_roles = {
+            function["Properties"]["Role"]["Fn::GetAtt"][0]
+            for function in resources_of_type(template, "AWS::Lambda::Function").values()
+        }
+        for role_id in function_roles:
+            assert "ManagedPolicyArns" not in template["Resources"][role_id]["Properties"]

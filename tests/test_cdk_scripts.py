@@ -1,0 +1,284 @@
+"""The configuration scripts and the CDK entry point, run as a user runs them.
+
+`cdk synth` is exercised through `app.py` with the example configuration, exactly as the CDK
+CLI runs it (cdk.json's context in CDK_CONTEXT_JSON, CDK_OUTDIR), but without the npm CLI so
+the suite needs no npm registry; asset bundling is skipped here and covered by
+test_lambda_bundle.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mp4_small_analyser_cdk.config import load_config
+from tests.cdk_synth import EXAMPLE_ENV, PROJECT_ROOT, STACK_IDS, cdk_json_context
+
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def _project_copy(directory: Path, *names: str) -> Path:
+    for name in names:
+        shutil.copy2(PROJECT_ROOT / name, directory / name)
+    return directory
+
+
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """An environment without AWS or deployment variables, so only the test's values count."""
+    return {"PATH": SYSTEM_PATH, "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", **extra}
+
+
+def _fake_aws_cli(directory: Path, account: str) -> Path:
+    """An `aws` executable answering `sts get-caller-identity` and logging its arguments."""
+    bin_dir = directory / "fake-bin"
+    bin_dir.mkdir()
+    script = bin_dir / "aws"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{bin_dir}/calls.log"\n'
+        f'[ "$1 $2" = "sts get-caller-identity" ] && echo {account}\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return bin_dir
+
+
+# --- cdk-with-config.sh ----------------------------------------------------------------------
+
+
+def test_cdk_with_config_without_env_file_says_what_to_do(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "cdk-with-config.sh")
+    result = _run(["./cdk-with-config.sh", "list"], project, _clean_env())
+    assert result.returncode == 1
+    assert "Error: File .env not found" in result.stderr
+    assert "→ Solution: run ./setup-config.sh" in result.stderr
+    # Nothing is installed before the configuration exists.
+    assert sorted(path.name for path in project.iterdir()) == ["cdk-with-config.sh"]
+
+
+def test_cdk_with_config_rejects_unknown_commands(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "cdk-with-config.sh")
+    result = _run(["./cdk-with-config.sh", "publish"], project, _clean_env())
+    assert result.returncode == 2
+    assert "Usage: ./cdk-with-config.sh COMMAND" in result.stderr
+    for command in ("list", "synth", "diff", "deploy", "destroy", "bootstrap"):
+        assert command in result.stderr
+
+
+# --- setup-config.sh -------------------------------------------------------------------------
+
+
+def test_setup_config_non_interactive_from_flags(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    result = _run(
+        [
+            "./setup-config.sh",
+            "--non-interactive",
+            "--account-id",
+            "111122223333",
+            "--region",
+            "us-east-2",
+            "--environment",
+            "staging",
+            "--client",
+            "Acme Corp",
+            "--set",
+            "ALLOWED_S3_BUCKETS=media-in,archive.example",
+            "--set",
+            "WORKER_MAX_CONCURRENCY=50",
+        ],
+        project,
+        _clean_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    config = load_config(project / ".env", {})
+    assert config.aws_account_id == "111122223333"
+    assert config.aws_region == "us-east-2"
+    assert config.environment == "staging"
+    assert config.client == "Acme Corp"
+    assert config.allowed_s3_buckets == ("media-in", "archive.example")
+    assert config.worker_max_concurrency == 50
+    assert config.table_name == "mp4-analyser-callback-results-staging"
+    written = (project / ".env").read_text()
+    # Every setting of the example is written, with its documentation comments.
+    example = EXAMPLE_ENV.read_text()
+    assert [
+        line.split("=")[0] for line in written.splitlines() if "=" in line and line[0] != "#"
+    ] == [line.split("=")[0] for line in example.splitlines() if "=" in line and line[0] != "#"]
+    assert "# Callback signatures" in written
+
+
+def test_setup_config_non_interactive_from_environment(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    env = _clean_env(
+        AWS_ACCOUNT_ID="444455556666", ENVIRONMENT="prod", ALARM_EMAIL="ops@example.com"
+    )
+    result = _run(["./setup-config.sh", "--non-interactive"], project, env)
+    assert result.returncode == 0, result.stderr
+    config = load_config(project / ".env", {})
+    assert (config.aws_account_id, config.environment) == ("444455556666", "prod")
+    assert config.alarm_email == "ops@example.com"
+    assert config.aws_region == "eu-west-1"
+
+
+def test_setup_config_detects_the_account_with_the_aws_cli(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    fake_bin = _fake_aws_cli(tmp_path, "210987654321")
+    env = _clean_env(PATH=f"{fake_bin}:{SYSTEM_PATH}", AWS_PROFILE="ci")
+    result = _run(["./setup-config.sh", "--non-interactive"], project, env)
+    assert result.returncode == 0, result.stderr
+    assert load_config(project / ".env", {}).aws_account_id == "210987654321"
+    assert (fake_bin / "calls.log").read_text().split() == [
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Account",
+        "--output",
+        "text",
+        "--profile",
+        "ci",
+    ]
+
+
+def test_setup_config_without_account_fails_clearly(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    result = _run(["./setup-config.sh", "--non-interactive"], project, _clean_env())
+    assert result.returncode == 1
+    assert "AWS_ACCOUNT_ID" in result.stderr
+    assert "--account-id" in result.stderr
+    assert not (project / ".env").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--region", "Europe"], "AWS_REGION='Europe'"),
+        (["--environment", "Prod Env"], "ENVIRONMENT='Prod Env'"),
+        (["--set", "CLIENT=a$b"], "CLIENT='a$b'"),
+        (["--set", "NOT_A_SETTING=1"], "unknown setting NOT_A_SETTING"),
+    ],
+)
+def test_setup_config_rejects_bad_values(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    command = ["./setup-config.sh", "--non-interactive", "--account-id", "111122223333", *arguments]
+    result = _run(command, project, _clean_env())
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not (project / ".env").exists()
+
+
+def test_setup_config_keeps_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    (project / ".env").write_text("AWS_ACCOUNT_ID=999999999999\n")
+    command = ["./setup-config.sh", "--non-interactive", "--account-id", "111122223333"]
+    refused = _run(command, project, _clean_env())
+    assert refused.returncode == 1
+    assert "--force" in refused.stderr
+    assert (project / ".env").read_text() == "AWS_ACCOUNT_ID=999999999999\n"
+    forced = _run([*command, "--force"], project, _clean_env())
+    assert forced.returncode == 0, forced.stderr
+    assert load_config(project / ".env", {}).aws_account_id == "111122223333"
+
+
+def test_setup_config_interactive(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    fake_bin = _fake_aws_cli(tmp_path, "210987654321")
+    answers = [
+        "myprofile",  # profile
+        "",  # account: keep the detected one
+        "eu-central-1",  # region
+        "",  # project name: default
+        "prod",  # environment
+        "Acme",  # client
+        "",  # project tag: default
+        "y",  # advanced settings
+        "",  # table name
+        "60",  # callback timeout
+        "",  # callback memory
+        "x86_64",  # architecture
+        "",  # worker timeout
+        "",  # worker memory
+        "",  # worker concurrency
+        "",  # stage
+        "bucket-a,bucket-b",  # S3 buckets
+        "true",  # test endpoints
+        "",  # alarm e-mail
+        "",  # result retention
+    ]
+    env = _clean_env(PATH=f"{fake_bin}:{SYSTEM_PATH}")
+    result = _run(["./setup-config.sh"], project, env, stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    config = load_config(project / ".env", {})
+    assert config.aws_profile == "myprofile"
+    assert config.aws_account_id == "210987654321"
+    assert config.aws_region == "eu-central-1"
+    assert config.environment == "prod"
+    assert config.client == "Acme"
+    assert config.lambda_timeout == 60
+    assert config.lambda_architecture == "x86_64"
+    assert config.allowed_s3_buckets == ("bucket-a", "bucket-b")
+    assert config.enable_test_endpoints is True
+    assert config.alarm_email is None
+    assert "--profile myprofile" in (fake_bin / "calls.log").read_text()
+
+
+# --- app.py, as `cdk synth` runs it ----------------------------------------------------------
+
+
+def _app_env(env_file: Path, outdir: Path) -> dict[str, str]:
+    context = {**cdk_json_context(), "aws:cdk:bundling-stacks": []}
+    return _clean_env(
+        PATH=f"{Path(sys.executable).parent}:{SYSTEM_PATH}",
+        MP4_ANALYSER_ENV_FILE=str(env_file),
+        CDK_OUTDIR=str(outdir),
+        CDK_CONTEXT_JSON=json.dumps(context),
+    )
+
+
+def test_app_synthesizes_offline_from_the_example_configuration(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdk.out"
+    result = _run([sys.executable, "app.py"], PROJECT_ROOT, _app_env(EXAMPLE_ENV, outdir))
+    assert result.returncode == 0, result.stderr[-3000:]
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stacks = {
+        name
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert stacks == set(STACK_IDS)
+    for stack_id in STACK_IDS:
+        template = json.loads((outdir / f"{stack_id}.template.json").read_text())
+        assert template["Resources"]
+
+
+def test_app_without_env_file_gives_the_setup_hint(tmp_path: Path) -> None:
+    missing = tmp_path / ".env"
+    result = _run([sys.executable, "app.py"], PROJECT_ROOT, _app_env(missing, tmp_path / "out"))
+    assert result.returncode == 1
+    assert f"Error: File {missing} not found → Solution: run ./setup-config.sh" in result.stderr
+
+
+def test_app_reports_invalid_settings_by_name(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(EXAMPLE_ENV.read_text() + "\nWORKER_TIMEOUT=2000\nLOG_RETENTION_DAYS=31\n")
+    result = _run([sys.executable, "app.py"], PROJECT_ROOT, _app_env(env_file, tmp_path / "out"))
+    assert result.returncode == 1
+    assert "Invalid configuration in .env:" in result.stderr
+    assert "WORKER_TIMEOUT: Input should be less than or equal to 900 (got '2000')" in result.stderr
+    assert "LOG_RETENTION_DAYS: must be one of" in result.stderr

@@ -1,0 +1,45 @@
+"""Probing over HTTP reads the boxes it needs, not the media data."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from mp4_small_analyser.analysis.http_source import HttpSource
+from mp4_small_analyser.analysis.probe import probe
+from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.options import MiB
+from tests.fixtures_http import FileServer
+
+
+def top_level_boxes(path: Path) -> list[tuple[str, int]]:
+    """(type, size) of each top-level box, read independently of the product's box reader."""
+    boxes = []
+    with path.open("rb") as file:
+        while header := file.read(8):
+            size, kind = struct.unpack(">I4s", header)
+            if size == 1:
+                size = struct.unpack(">Q", file.read(8))[0]
+            boxes.append((kind.decode("latin-1"), size))
+            file.seek(file.tell() - (16 if size > 2**32 - 1 else 8) + size)
+    return boxes
+
+
+def test_probe_of_a_non_faststart_file_reads_under_5_percent(
+    file_server: FileServer, large_non_faststart_mp4: Path
+) -> None:
+    path = large_non_faststart_mp4
+    size = path.stat().st_size
+    kinds = [kind for kind, _ in top_level_boxes(path)]
+    assert size > 19 * MiB
+    assert kinds.index("mdat") < kinds.index("moov")
+
+    with LocalFileSource(path) as local:
+        expected = probe(local)
+    with HttpSource(file_server.publish(path)) as remote:
+        result = probe(remote)
+
+    assert result == expected
+    assert remote.bytes_read < 0.05 * size
+    file_server.wait_finished()
+    assert file_server.bytes_sent_for("/" + path.name) < 0.05 * size

@@ -1,0 +1,148 @@
+"""Contract of `TaskQueue` (every backend in `QUEUE_FACTORIES`), then SQLite specifics.
+
+Leases and delays are whole seconds so that SQS, whose timeouts are integers,
+can run the same tests.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.service.sqlite_db import SqliteDatabase
+from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.service.task_queue import TaskQueue
+
+QueueFactory = Callable[[str], TaskQueue]
+
+
+def analyse(task_id: str) -> AnalyseMessage:
+    return AnalyseMessage(
+        task_id=task_id,
+        timestamp="2025-08-04T12:00:00.000000Z",
+        batch_id="b1",
+        file_url=f"https://example.com/{task_id}.mp4",
+        callback_url="https://cb.example/x?client=1",
+        method="PUT",
+        options=AnalysisOptions(profile="web", probe_only=True),
+    )
+
+
+def claim_all(queue: TaskQueue, lease: float = 30) -> list[str]:
+    ids: list[str] = []
+    while batch := queue.claim(10, lease):
+        ids += [lease_.message.task_id for lease_ in batch]
+    return ids
+
+
+def test_messages_round_trip(queue_factory: QueueFactory) -> None:
+    queue = queue_factory("tasks")
+    sent: list[AnalyseMessage | DeliverMessage] = [
+        analyse("a"),
+        DeliverMessage(task_id="b", timestamp="t", attempt=3),
+    ]
+    queue.enqueue(sent)
+    leases = queue.claim(10, 30)
+    assert sorted((lease.message for lease in leases), key=lambda m: m.task_id) == sent
+    assert all(lease.receive_count == 1 for lease in leases)
+    assert len({lease.receipt for lease in leases}) == 2
+
+
+def test_a_claimed_message_is_hidden_until_acked_or_expired(queue_factory: QueueFactory) -> None:
+    queue = queue_factory("tasks")
+    queue.enqueue([analyse(f"t{i}") for i in range(25)])
+    first = queue.claim(10, 30)
+    assert len(first) == 10
+    rest = claim_all(queue)
+    assert len(rest) == 15
+    assert not {lease.message.task_id for lease in first} & set(rest)
+    assert queue.claim(10, 30) == []
+
+
+def test_ack_deletes_and_expiry_redelivers(queue_factory: QueueFactory) -> None:
+    queue = queue_factory("tasks")
+    queue.enqueue([analyse("acked"), analyse("dropped")])
+    leases = {lease.message.task_id: lease for lease in queue.claim(10, 1)}
+    queue.ack(leases["acked"].receipt)
+    time.sleep(1.5)
+    again = queue.claim(10, 30)
+    assert [lease.message.task_id for lease in again] == ["dropped"]
+    assert again[0].receive_count == 2
+    # The first receipt is stale now: acking with it must not delete the message.
+    queue.ack(leases["dropped"].receipt)
+    queue.release(again[0].receipt)
+    assert [lease.message.task_id for lease in queue.claim(10, 30)] == ["dropped"]
+
+
+def test_release_makes_a_message_visible_after_its_delay(queue_factory: QueueFactory) -> None:
+    queue = queue_factory("tasks")
+    queue.enqueue([analyse("t")])
+    (lease,) = queue.claim(1, 30)
+    queue.release(lease.receipt, delay=1)
+    assert queue.claim(1, 30) == []
+    time.sleep(1.5)
+    assert [lease.message.task_id for lease in queue.claim(1, 30)] == ["t"]
+
+
+def test_delayed_messages_wait(queue_factory: QueueFactory) -> None:
+    queue = queue_factory("tasks")
+    queue.enqueue([DeliverMessage(task_id="later", timestamp="t", attempt=2)], delay=1)
+    queue.enqueue([analyse("now")])
+    assert claim_all(queue) == ["now"]
+    time.sleep(1.5)
+    assert claim_all(queue) == ["later"]
+
+
+def test_named_queues_are_separate(queue_factory: QueueFactory) -> None:
+    tasks, deliveries = queue_factory("tasks"), queue_factory("deliveries")
+    tasks.enqueue([analyse("t")])
+    deliveries.enqueue([DeliverMessage(task_id="d", timestamp="t", attempt=2)])
+    assert claim_all(tasks) == ["t"]
+    assert claim_all(deliveries) == ["d"]
+
+
+# ---------------------------------------------------------------- SQLite only
+
+
+def test_sqlite_priority_goes_first(tmp_path: Path) -> None:
+    queue = SqliteTaskQueue(SqliteDatabase(tmp_path / "q.db"), "tasks")
+    queue.enqueue([analyse(f"bulk{i}") for i in range(3)])
+    queue.enqueue([analyse("urgent")], priority=1)
+    (first,) = queue.claim(1, 30)
+    assert first.message.task_id == "urgent"
+
+
+def test_sqlite_release_does_not_count_as_a_receive(tmp_path: Path) -> None:
+    queue = SqliteTaskQueue(SqliteDatabase(tmp_path / "q.db"), "tasks")
+    queue.enqueue([analyse("t")])
+    (lease,) = queue.claim(1, 30)
+    queue.release(lease.receipt)
+    (again,) = queue.claim(1, 30)
+    assert again.receive_count == 1
+
+
+def test_sqlite_takes_back_leases_of_a_dead_process(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    queue = SqliteTaskQueue(SqliteDatabase(db), "tasks")
+    queue.enqueue([analyse("orphan"), analyse("other")])
+    claimer = (
+        "import sys; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue;"
+        "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks');"
+        "print(len(q.claim(1, 3600)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", claimer, str(db)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "1", done.stderr
+    assert claim_all(queue, lease=3600) == ["other"]
+    assert queue.requeue_abandoned() == 1
+    (lease,) = queue.claim(1, 30)
+    assert (lease.message.task_id, lease.receive_count) == ("orphan", 2)
+    # Our own live leases are never taken back.
+    assert queue.requeue_abandoned() == 0

@@ -1,0 +1,179 @@
+"""Contract of `ResultStore`: every backend in `STORE_FACTORIES` must pass all of it."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mp4_small_analyser.service.records import Delivery, RecordUpdate, TaskRecord, utc_timestamp
+from mp4_small_analyser.service.result_store import RecordNotFoundError, ResultStore
+
+T0 = datetime(2025, 8, 4, 12, 0, 0, tzinfo=UTC)
+
+
+def ts(seconds: float) -> str:
+    return utc_timestamp(T0 + timedelta(seconds=seconds))
+
+
+def record(
+    task_id: str,
+    at: float,
+    *,
+    batch_id: str | None = "batch-1",
+    status: str = "queued",
+    source: str = "service",
+    expires_at: int | None = None,
+    payload: dict[str, object] | None = None,
+) -> TaskRecord:
+    return TaskRecord.model_validate(
+        {
+            "task_id": task_id,
+            "timestamp": ts(at),
+            "batch_id": batch_id,
+            "status": status,
+            "source": source,
+            "file_url": f"https://example.com/{task_id}.mp4",
+            "payload": payload,
+            "updated_at": ts(at),
+            "expires_at": expires_at,
+        }
+    )
+
+
+def test_put_then_get_returns_the_same_record(result_store: ResultStore) -> None:
+    original = record(
+        "t1",
+        0,
+        payload={
+            "status": "completed",
+            "nested": {"list": [1, 2.5, None, "é"], "flag": True},
+            "loudness": -23.04,
+        },
+    ).model_copy(update={"callback": Delivery(url="https://cb.example/t1", method="PUT")})
+    result_store.put(original)
+    assert result_store.get("t1", original.timestamp) == original
+    assert result_store.get("t1", ts(1)) is None
+    assert result_store.get("unknown", original.timestamp) is None
+
+
+def test_put_replaces_a_record_with_the_same_key(result_store: ResultStore) -> None:
+    result_store.put(record("t1", 0))
+    result_store.put(record("t1", 0, status="failed"))
+    stored = result_store.get("t1", ts(0))
+    assert stored is not None and stored.status == "failed"
+
+
+def test_update_changes_only_given_fields(result_store: ResultStore) -> None:
+    result_store.put(record("t1", 0).model_copy(update={"callback": Delivery(url="https://cb/")}))
+    updated = result_store.update("t1", ts(0), RecordUpdate(status="running"))
+    assert updated.status == "running"
+    assert updated.callback == Delivery(url="https://cb/")
+    assert updated.updated_at > ts(0)
+    delivery = Delivery(url="https://cb/", status="delivered", attempts=2, last_http_status=200)
+    result_store.update("t1", ts(0), RecordUpdate(callback=delivery, payload={"status": "x"}))
+    stored = result_store.get("t1", ts(0))
+    assert stored is not None
+    assert (stored.status, stored.callback, stored.payload) == (
+        "running",
+        delivery,
+        {"status": "x"},
+    )
+
+
+def test_update_of_a_missing_record_raises(result_store: ResultStore) -> None:
+    with pytest.raises(RecordNotFoundError):
+        result_store.update("nobody", ts(0), RecordUpdate(status="running"))
+
+
+def test_latest_is_the_greatest_timestamp(result_store: ResultStore) -> None:
+    result_store.put_many([record("t1", 5, status="completed"), record("t1", 1), record("t2", 9)])
+    latest = result_store.latest("t1")
+    assert latest is not None and (latest.timestamp, latest.status) == (ts(5), "completed")
+    assert result_store.latest("nobody") is None
+
+
+def test_batch_lists_tasks_in_submission_order_latest_record_each(
+    result_store: ResultStore,
+) -> None:
+    result_store.put_many([record(f"t{i}", i) for i in range(5)])
+    result_store.put(record("other", 2.5, batch_id="batch-2"))
+    # A callback received later for t1 becomes its latest record, without moving it.
+    result_store.put(record("t1", 100, status="completed", source="callback"))
+    page = result_store.batch_page("batch-1", 10)
+    assert [r.task_id for r in page.records] == ["t0", "t1", "t2", "t3", "t4"]
+    assert page.records[1].source == "callback" and page.records[1].status == "completed"
+    assert page.next_token is None
+
+
+def test_batch_pages_cover_every_task_once(result_store: ResultStore) -> None:
+    ids = [f"task-{i:03d}" for i in range(23)]
+    result_store.put_many([record(task_id, i * 0.001) for i, task_id in enumerate(ids)])
+    seen: list[str] = []
+    token: str | None = None
+    pages = 0
+    while True:
+        page = result_store.batch_page("batch-1", 5, token)
+        assert len(page.records) <= 5
+        seen += [r.task_id for r in page.records]
+        pages += 1
+        token = page.next_token
+        if token is None:
+            break
+    assert seen == ids
+    assert pages == 5
+
+
+def test_batch_page_refuses_a_foreign_token(result_store: ResultStore) -> None:
+    with pytest.raises(ValueError):
+        result_store.batch_page("batch-1", 5, "not-a-token")
+
+
+def test_batch_summary_counts_latest_statuses(result_store: ResultStore) -> None:
+    result_store.put_many(
+        [
+            record("a", 0, status="queued"),
+            record("b", 1, status="running"),
+            record("c", 2, status="completed"),
+            record("d", 3, status="failed"),
+            record("e", 4, status="queued"),
+        ]
+    )
+    result_store.put(record("e", 50, status="completed", source="callback"))
+    summary = result_store.batch_summary("batch-1")
+    assert summary.model_dump() == {
+        "total": 5,
+        "queued": 1,
+        "running": 1,
+        "completed": 2,
+        "failed": 1,
+    }
+    assert result_store.batch_summary("no-such-batch").total == 0
+
+
+def test_newest_lists_records_newest_first(result_store: ResultStore) -> None:
+    result_store.put_many([record(f"t{i}", i, batch_id=None) for i in range(6)])
+    newest = result_store.newest(3)
+    assert [r.task_id for r in newest] == ["t5", "t4", "t3"]
+
+
+def test_expired_records_are_never_returned(result_store: ResultStore) -> None:
+    past = int(time.time()) - 10
+    future = int(time.time()) + 3600
+    result_store.put_many([record("old", 0, expires_at=past), record("new", 1, expires_at=future)])
+    assert result_store.get("old", ts(0)) is None
+    assert result_store.latest("old") is None
+    assert [r.task_id for r in result_store.batch_page("batch-1", 10).records] == ["new"]
+    assert result_store.batch_summary("batch-1").total == 1
+    assert [r.task_id for r in result_store.newest(10)] == ["new"]
+    assert result_store.purge_expired() >= 0
+    assert result_store.latest("new") is not None
+
+
+def test_a_large_batch_is_written_and_read_back(result_store: ResultStore) -> None:
+    records = [record(f"t{i:04d}", i * 1e-6) for i in range(1000)]
+    result_store.put_many(records)
+    assert result_store.batch_summary("batch-1").queued == 1000
+    page = result_store.batch_page("batch-1", 1000)
+    assert [r.task_id for r in page.records] == [r.task_id for r in records]
