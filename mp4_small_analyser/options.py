@@ -58,6 +58,11 @@ class SourceLimits(BaseModel):
         description="CIDR blocks reachable even when private targets are refused "
         "(e.g. an internal media server).",
     )
+    allowed_s3_buckets: tuple[str, ...] | None = Field(
+        None,
+        description="Buckets s3:// URLs may name; None allows any (the CLI, with your own "
+        "credentials). The service sets this from ALLOWED_S3_BUCKETS.",
+    )
 
 
 class AnalysisOptions(BaseModel):

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures_media",
     "tests.fixtures_http",
     "tests.fixtures_service",
+    "tests.fixtures_aws",
 ]

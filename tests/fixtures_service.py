@@ -74,14 +74,14 @@ def service_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileServer]:
+def served_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileServer]:
     """A file server shared by a module's tests (reset its behaviours after changing them)."""
     with FileServer(tmp_path_factory.mktemp("service_files")) as server:
         yield server
 
 
 @pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
+def hook_receiver() -> Iterator[CallbackReceiver]:
     with CallbackReceiver() as server:
         yield server
 

@@ -27,8 +27,8 @@ def service_env() -> dict[str, str]:
     return {"MAX_FILE_SIZE": str(MAX_FILE_SIZE)}
 
 
-def clip_urls(files: FileServer, clip: Path, prefix: str, count: int) -> list[str]:
-    return [files.publish(clip, f"{prefix}-{i}.mp4") for i in range(count)]
+def clip_urls(served_files: FileServer, clip: Path, prefix: str, count: int) -> list[str]:
+    return [served_files.publish(clip, f"{prefix}-{i}.mp4") for i in range(count)]
 
 
 def post(service: ServiceProcess, body: Any, query: str = "") -> tuple[int, dict[str, Any]]:
@@ -75,9 +75,9 @@ def test_health_docs_and_openapi(service: ServiceProcess) -> None:
 
 
 def test_sync_files_url_batch(
-    service: ServiceProcess, files: FileServer, service_clip: Path
+    service: ServiceProcess, served_files: FileServer, service_clip: Path
 ) -> None:
-    urls = [*clip_urls(files, service_clip, "sync", 2), files.url("/missing.mp4")]
+    urls = [*clip_urls(served_files, service_clip, "sync", 2), served_files.url("/missing.mp4")]
     status, body = post(service, {"files_url": urls})
     assert status == 200, body
     assert (body["mode"], body["total_files"], body["successful"], body["failed"]) == (
@@ -100,9 +100,9 @@ def test_sync_files_url_batch(
 
 
 def test_sync_commands_batch_keeps_given_ids(
-    service: ServiceProcess, files: FileServer, service_clip: Path
+    service: ServiceProcess, served_files: FileServer, service_clip: Path
 ) -> None:
-    (url,) = clip_urls(files, service_clip, "ids", 1)
+    (url,) = clip_urls(served_files, service_clip, "ids", 1)
     body = {
         "mp4_small_analyser": [
             {"file_url": url, "task_id": "given-task-1"},
@@ -124,10 +124,10 @@ def test_sync_commands_batch_keeps_given_ids(
     assert batch["summary"] == {"total": 2, "queued": 0, "running": 0, "completed": 2, "failed": 0}
 
 
-def test_file_errors_have_stable_codes(service: ServiceProcess, files: FileServer) -> None:
-    not_mp4 = files.add_file("notes.mp4", b"this is a text file, not a movie\n" * 200)
-    too_large = files.add_file("big.mp4", bytes(MAX_FILE_SIZE + 1))
-    missing = files.url("/nowhere.mp4")
+def test_file_errors_have_stable_codes(service: ServiceProcess, served_files: FileServer) -> None:
+    not_mp4 = served_files.add_file("notes.mp4", b"this is a text file, not a movie\n" * 200)
+    too_large = served_files.add_file("big.mp4", bytes(MAX_FILE_SIZE + 1))
+    missing = served_files.url("/nowhere.mp4")
     status, body = post(service, {"files_url": [missing, not_mp4, too_large]})
     assert status == 200, body
     codes = [r["error_code"] for r in body["results"]]
@@ -135,19 +135,22 @@ def test_file_errors_have_stable_codes(service: ServiceProcess, files: FileServe
 
 
 def test_async_commands_batch_delivers_each_callback(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    urls = clip_urls(files, service_clip, "async", 3)
+    urls = clip_urls(served_files, service_clip, "async", 3)
     body = {
         "mp4_small_analyser": [
-            {"file_url": urls[0], "callback_url": receiver.url("/hooks/a"), "task_id": "a"},
+            {"file_url": urls[0], "callback_url": hook_receiver.url("/hooks/a"), "task_id": "a"},
             {
                 "file_url": urls[1],
-                "callback_url": receiver.url("/hooks/b?existing=yes"),
+                "callback_url": hook_receiver.url("/hooks/b?existing=yes"),
                 "task_id": "b",
                 "method": "put",
             },
-            {"file_url": urls[2], "callback_url": receiver.url("/hooks/c"), "task_id": "c"},
+            {"file_url": urls[2], "callback_url": hook_receiver.url("/hooks/c"), "task_id": "c"},
         ]
     }
     status, answer = post(service, body, "?client=acme&trace=42")
@@ -155,7 +158,7 @@ def test_async_commands_batch_delivers_each_callback(
     assert answer["mode"] == "async" and answer["total_files"] == 3
     assert [t["status"] for t in answer["tasks"]] == ["queued"] * 3
     assert answer["tasks"][1]["callback_url"].endswith("/hooks/b?existing=yes&client=acme&trace=42")
-    received = {r.path: r for r in receiver.wait_for(3, timeout=60)}
+    received = {r.path: r for r in hook_receiver.wait_for(3, timeout=60)}
     assert set(received) == {"/hooks/a", "/hooks/b", "/hooks/c"}
     assert received["/hooks/b"].method == "PUT"
     assert received["/hooks/a"].method == received["/hooks/c"].method == "POST"
@@ -176,48 +179,59 @@ def test_async_commands_batch_delivers_each_callback(
 
 
 def test_async_files_url_batch_calls_back_base_url_slash_task_id(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    urls = clip_urls(files, service_clip, "files-async", 2)
-    body = {"files_url": urls, "callback_url": receiver.url("/results/"), "method": "PUT"}
+    urls = clip_urls(served_files, service_clip, "served_files-async", 2)
+    body = {"files_url": urls, "callback_url": hook_receiver.url("/results/"), "method": "PUT"}
     status, answer = post(service, body)
     assert status == 202, answer
     task_ids = [t["task_id"] for t in answer["tasks"]]
-    received = receiver.wait_for(2, timeout=60)
+    received = hook_receiver.wait_for(2, timeout=60)
     assert sorted(r.path for r in received) == sorted(f"/results/{t}" for t in task_ids)
     assert {r.method for r in received} == {"PUT"}
     assert {r.json["task_id"] for r in received} == set(task_ids)
 
 
 def test_202_comes_before_the_analysis_and_tasks_are_visible_queued(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    (url,) = clip_urls(files, service_clip, "slow", 1)
+    (url,) = clip_urls(served_files, service_clip, "slow", 1)
     # ~35 kB at 2 kB every 0.1 s: the analysis cannot be over when the answer comes.
-    files.trickle("/slow-0.mp4", chunk=2048, interval=0.1)
+    served_files.trickle("/slow-0.mp4", chunk=2048, interval=0.1)
     try:
-        status, answer = post(service, {"files_url": [url], "callback_url": receiver.url("/cb")})
+        status, answer = post(
+            service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")}
+        )
         assert status == 202, answer
         task_id = answer["tasks"][0]["task_id"]
         status, record = get(service, f"/callback/{task_id}")
         assert status == 200 and record["status"] in ("queued", "running")
         assert record["callback"]["status"] == "pending"
-        (request,) = receiver.wait_for(1, timeout=60)
+        (request,) = hook_receiver.wait_for(1, timeout=60)
         assert request.json["status"] == "completed"
     finally:
-        files.reset_behaviours()
+        served_files.reset_behaviours()
     status, record = get(service, f"/callback/{task_id}")
     assert record["status"] == "completed"
 
 
 def test_receiver_failing_twice_then_succeeding_gets_three_attempts(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    receiver.fail_next(2, status=503)
-    (url,) = clip_urls(files, service_clip, "retry", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": receiver.url("/cb")})
+    hook_receiver.fail_next(2, status=503)
+    (url,) = clip_urls(served_files, service_clip, "retry", 1)
+    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
     assert status == 202
-    received = receiver.wait_for(3, timeout=60)
+    received = hook_receiver.wait_for(3, timeout=60)
     assert [r.status for r in received] == [503, 503, 200]
     assert [r.headers["x-mp4-analyser-attempt"] for r in received] == ["1", "2", "3"]
     assert len({r.body for r in received}) == 1
@@ -228,40 +242,46 @@ def test_receiver_failing_twice_then_succeeding_gets_three_attempts(
 
 
 def test_receiver_always_failing_is_recorded_and_result_stays_readable(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    receiver.always_fail(500)
-    (url,) = clip_urls(files, service_clip, "never", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": receiver.url("/cb")})
+    hook_receiver.always_fail(500)
+    (url,) = clip_urls(served_files, service_clip, "never", 1)
+    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
     assert status == 202
     (record,) = service.wait_for_deliveries(answer["batch_id"])
     assert record.callback is not None
     assert (record.callback.status, record.callback.attempts) == ("failed", 3)
     assert record.callback.last_http_status == 500
-    assert len(receiver.requests) == 3
+    assert len(hook_receiver.requests) == 3
     status, stored = get(service, f"/callback/{record.task_id}")
     assert status == 200 and stored["status"] == "completed"
     assert_clip_result(task_result_adapter.validate_python(stored["payload"]), service_clip)
 
 
 def test_client_errors_are_not_retried(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    receiver.always_fail(404)
-    (url,) = clip_urls(files, service_clip, "gone", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": receiver.url("/cb")})
+    hook_receiver.always_fail(404)
+    (url,) = clip_urls(served_files, service_clip, "gone", 1)
+    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
     assert status == 202
     (record,) = service.wait_for_deliveries(answer["batch_id"])
     assert record.callback is not None
     assert (record.callback.status, record.callback.attempts) == ("failed", 1)
     assert record.callback.last_http_status == 404
-    assert len(receiver.requests) == 1
+    assert len(hook_receiver.requests) == 1
 
 
 def test_callback_to_the_service_itself_is_stored(
-    service: ServiceProcess, files: FileServer, service_clip: Path
+    service: ServiceProcess, served_files: FileServer, service_clip: Path
 ) -> None:
-    (url,) = clip_urls(files, service_clip, "self", 1)
+    (url,) = clip_urls(served_files, service_clip, "self", 1)
     body = {"files_url": [url], "callback_url": f"{service.url}/callback", "method": "PUT"}
     status, answer = post(service, body)
     assert status == 202
@@ -280,10 +300,17 @@ def test_callback_to_the_service_itself_is_stored(
 
 
 def test_batch_results_are_paginated_in_submission_order(
-    service: ServiceProcess, files: FileServer, service_clip: Path, receiver: CallbackReceiver
+    service: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    urls = clip_urls(files, service_clip, "page", 7)
-    body = {"files_url": urls, "callback_url": receiver.url("/cb"), "options": {"probe_only": True}}
+    urls = clip_urls(served_files, service_clip, "page", 7)
+    body = {
+        "files_url": urls,
+        "callback_url": hook_receiver.url("/cb"),
+        "options": {"probe_only": True},
+    }
     status, answer = post(service, body)
     assert status == 202
     submitted = [t["task_id"] for t in answer["tasks"]]

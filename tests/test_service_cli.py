@@ -35,13 +35,13 @@ def test_serve_prints_the_urls_to_use(service: ServiceProcess) -> None:
 
 def test_submit_wait_prints_the_results_of_an_async_batch(
     service: ServiceProcess,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
     tmp_path: Path,
 ) -> None:
-    urls = [files.publish(service_clip, f"cli-{i}.mp4") for i in range(3)]
-    batch = write_batch(tmp_path, {"files_url": urls, "callback_url": receiver.url("/cb")})
+    urls = [served_files.publish(service_clip, f"cli-{i}.mp4") for i in range(3)]
+    batch = write_batch(tmp_path, {"files_url": urls, "callback_url": hook_receiver.url("/cb")})
     done = run_cli("submit", str(batch), "--server", service.url, "--wait")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
@@ -53,10 +53,10 @@ def test_submit_wait_prints_the_results_of_an_async_batch(
 
 
 def test_submit_without_wait_prints_the_acceptance(
-    service: ServiceProcess, files: FileServer, service_clip: Path, tmp_path: Path
+    service: ServiceProcess, served_files: FileServer, service_clip: Path, tmp_path: Path
 ) -> None:
-    url = files.publish(service_clip, "cli-sync.mp4")
-    batch = write_batch(tmp_path, {"files_url": [url, files.url("/absent.mp4")]})
+    url = served_files.publish(service_clip, "cli-sync.mp4")
+    batch = write_batch(tmp_path, {"files_url": [url, served_files.url("/absent.mp4")]})
     done = run_cli("submit", str(batch), "--server", service.url)
     assert done.returncode == 1, done.stderr
     answer = json.loads(done.stdout)

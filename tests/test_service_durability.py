@@ -25,9 +25,9 @@ StartService = Callable[..., ServiceProcess]
 
 
 @pytest.fixture(autouse=True)
-def normal_files(files: FileServer) -> Iterator[None]:
+def normal_files(served_files: FileServer) -> Iterator[None]:
     yield
-    files.reset_behaviours()
+    served_files.reset_behaviours()
 
 
 def submit(service: ServiceProcess, body: dict[str, Any]) -> dict[str, Any]:
@@ -38,8 +38,8 @@ def submit(service: ServiceProcess, body: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def publish(files: FileServer, clip: Path, prefix: str, count: int) -> list[str]:
-    return [files.publish(clip, f"{prefix}-{i}.mp4") for i in range(count)]
+def publish(served_files: FileServer, clip: Path, prefix: str, count: int) -> list[str]:
+    return [served_files.publish(clip, f"{prefix}-{i}.mp4") for i in range(count)]
 
 
 def wait_until(predicate: Callable[[], Any], what: str, service: ServiceProcess) -> Any:
@@ -64,18 +64,21 @@ def queue_rows(db: Path) -> list[tuple[str, int, str | None]]:
 
 def test_kill_9_mid_batch_then_restart_completes_and_delivers_everything(
     service_factory: StartService,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    files.trickle(None, chunk=1024, interval=0.05)  # ~1.7 s per file
+    served_files.trickle(None, chunk=1024, interval=0.05)  # ~1.7 s per file
     service = service_factory({"WORKERS": "2"})
     answer = submit(
         service,
-        {"files_url": publish(files, service_clip, "k9", 6), "callback_url": receiver.url("/cb")},
+        {
+            "files_url": publish(served_files, service_clip, "k9", 6),
+            "callback_url": hook_receiver.url("/cb"),
+        },
     )
     batch_id, task_ids = answer["batch_id"], {t["task_id"] for t in answer["tasks"]}
-    receiver.wait_for(1, timeout=60)
+    hook_receiver.wait_for(1, timeout=60)
     service.kill9()
 
     records = service.store().batch_page(batch_id, 100).records
@@ -83,28 +86,62 @@ def test_kill_9_mid_batch_then_restart_completes_and_delivers_everything(
     assert unfinished, "every task finished before the kill: nothing was recovered"
     assert len(queue_rows(service.db)) >= len(unfinished)
 
-    files.reset_behaviours()
+    served_files.reset_behaviours()
     restarted = service_factory({"WORKERS": "2"}, db=service.db)
     records = restarted.wait_for_batch(batch_id, 6)
     assert {r.status for r in records} == {"completed"}
     records = restarted.wait_for_deliveries(batch_id)
     assert {r.callback.status for r in records if r.callback} == {"delivered"}
-    delivered = {request.json["task_id"] for request in receiver.requests if request.status == 200}
+    delivered = {
+        request.json["task_id"] for request in hook_receiver.requests if request.status == 200
+    }
     assert delivered == task_ids
     assert queue_rows(service.db) == []
 
 
+def test_a_callback_retry_survives_a_kill(
+    service_factory: StartService,
+    served_files: FileServer,
+    service_clip: Path,
+    hook_receiver: CallbackReceiver,
+) -> None:
+    hook_receiver.always_fail(503)
+    env = {"WORKERS": "1", "CALLBACK_RETRY_BASE_DELAY": "4", "CALLBACK_MAX_ATTEMPTS": "5"}
+    service = service_factory(env)
+    (url,) = publish(served_files, service_clip, "retry-kill", 1)
+    answer = submit(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
+    task_id = answer["tasks"][0]["task_id"]
+
+    def retrying() -> bool:
+        record = service.own_record(task_id)
+        return record.callback is not None and record.callback.status == "retrying"
+
+    wait_until(retrying, "a scheduled retry", service)
+    service.kill9()
+    assert [row[0] for row in queue_rows(service.db)] == ["deliveries"]
+
+    hook_receiver.succeed()
+    restarted = service_factory(env, db=service.db)
+    record = restarted.wait_for_own_delivery(task_id)
+    assert record.callback is not None
+    assert (record.callback.status, record.callback.attempts) == ("delivered", 2)
+    assert [r.status for r in hook_receiver.requests] == [503, 200]
+
+
 def test_sigterm_lets_the_running_analysis_finish(
     service_factory: StartService,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    files.trickle(None, chunk=1024, interval=0.05)
+    served_files.trickle(None, chunk=1024, interval=0.05)
     service = service_factory({"WORKERS": "1", "SHUTDOWN_GRACE": "30"})
     answer = submit(
         service,
-        {"files_url": publish(files, service_clip, "term", 3), "callback_url": receiver.url("/cb")},
+        {
+            "files_url": publish(served_files, service_clip, "term", 3),
+            "callback_url": hook_receiver.url("/cb"),
+        },
     )
     batch_id = answer["batch_id"]
     running = wait_until(lambda: running_task(service, batch_id), "a running task", service)
@@ -116,12 +153,12 @@ def test_sigterm_lets_the_running_analysis_finish(
     statuses = {r.task_id: r.status for r in store.batch_page(batch_id, 100).records}
     assert statuses[running] == "completed"
     assert "running" not in statuses.values()
-    assert running in {request.json["task_id"] for request in receiver.requests}
+    assert running in {request.json["task_id"] for request in hook_receiver.requests}
     waiting = [task for task, status in statuses.items() if status == "queued"]
     assert waiting, "the batch finished before SIGTERM: nothing to resume"
     assert sorted(queue_rows(service.db)) == [("tasks", 0, None)] * len(waiting)
 
-    files.reset_behaviours()
+    served_files.reset_behaviours()
     restarted = service_factory({"WORKERS": "1"}, db=service.db)
     assert {r.status for r in restarted.wait_for_batch(batch_id, 3)} == {"completed"}
     restarted.wait_for_deliveries(batch_id)
@@ -129,17 +166,17 @@ def test_sigterm_lets_the_running_analysis_finish(
 
 def test_sigterm_past_the_grace_period_requeues_the_running_task(
     service_factory: StartService,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
 ) -> None:
-    files.trickle(None, chunk=512, interval=0.1)  # ~7 s per file
+    served_files.trickle(None, chunk=512, interval=0.1)  # ~7 s per file
     service = service_factory({"WORKERS": "1", "SHUTDOWN_GRACE": "0.5"})
     answer = submit(
         service,
         {
-            "files_url": publish(files, service_clip, "grace", 2),
-            "callback_url": receiver.url("/cb"),
+            "files_url": publish(served_files, service_clip, "grace", 2),
+            "callback_url": hook_receiver.url("/cb"),
         },
     )
     batch_id = answer["batch_id"]
@@ -152,33 +189,37 @@ def test_sigterm_past_the_grace_period_requeues_the_running_task(
     assert {r.task_id: r.status for r in records} == {
         t["task_id"]: "queued" for t in answer["tasks"]
     }
-    assert receiver.requests == []
+    assert hook_receiver.requests == []
     assert sorted(queue_rows(service.db)) == [("tasks", 0, None), ("tasks", 0, None)]
 
-    files.reset_behaviours()
+    served_files.reset_behaviours()
     restarted = service_factory({"WORKERS": "1"}, db=service.db)
     assert {r.status for r in restarted.wait_for_batch(batch_id, 2)} == {"completed"}
     restarted.wait_for_deliveries(batch_id)
-    assert running in {request.json["task_id"] for request in receiver.requests}
+    assert running in {request.json["task_id"] for request in hook_receiver.requests}
 
 
 def test_a_hanging_file_times_out_and_its_worker_is_replaced(
     service_factory: StartService,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
 ) -> None:
     service = service_factory({"WORKERS": "1", "ANALYSIS_TIMEOUT": "2", "LOG_FORMAT": "json"})
-    hanging, normal = publish(files, service_clip, "hang", 2)
-    files.hang("/hang-0.mp4", after_headers=True)
+    hanging, normal = publish(served_files, service_clip, "hang", 2)
+    served_files.hang("/hang-0.mp4", after_headers=True)
     body = {
         "mp4_small_analyser": [
-            {"file_url": hanging, "callback_url": receiver.url("/cb/stuck"), "task_id": "stuck"},
-            {"file_url": normal, "callback_url": receiver.url("/cb/fine"), "task_id": "fine"},
+            {
+                "file_url": hanging,
+                "callback_url": hook_receiver.url("/cb/stuck"),
+                "task_id": "stuck",
+            },
+            {"file_url": normal, "callback_url": hook_receiver.url("/cb/fine"), "task_id": "fine"},
         ]
     }
     batch_id = submit(service, body)["batch_id"]
-    results = {r.json["task_id"]: r.json for r in receiver.wait_for(2, timeout=60)}
+    results = {r.json["task_id"]: r.json for r in hook_receiver.wait_for(2, timeout=60)}
     assert results["stuck"]["status"] == "failed"
     assert results["stuck"]["error_code"] == "ANALYSIS_TIMEOUT"
     assert results["fine"]["status"] == "completed"
@@ -196,17 +237,17 @@ def test_a_hanging_file_times_out_and_its_worker_is_replaced(
 
 def test_a_crashed_analysis_process_fails_its_task_and_is_replaced(
     service_factory: StartService,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
 ) -> None:
     service = service_factory({"WORKERS": "1"})
-    doomed, normal = publish(files, service_clip, "crash", 2)
-    files.trickle("/crash-0.mp4", chunk=1024, interval=0.1)
+    doomed, normal = publish(served_files, service_clip, "crash", 2)
+    served_files.trickle("/crash-0.mp4", chunk=1024, interval=0.1)
     body = {
         "mp4_small_analyser": [
-            {"file_url": doomed, "callback_url": receiver.url("/cb"), "task_id": "doomed"},
-            {"file_url": normal, "callback_url": receiver.url("/cb"), "task_id": "after"},
+            {"file_url": doomed, "callback_url": hook_receiver.url("/cb"), "task_id": "doomed"},
+            {"file_url": normal, "callback_url": hook_receiver.url("/cb"), "task_id": "after"},
         ]
     }
     batch_id = submit(service, body)["batch_id"]
@@ -214,7 +255,7 @@ def test_a_crashed_analysis_process_fails_its_task_and_is_replaced(
     assert service.proc is not None
     (worker,) = child_pids(service.proc.pid)
     os.kill(worker, signal.SIGKILL)
-    results = {r.json["task_id"]: r.json for r in receiver.wait_for(2, timeout=60)}
+    results = {r.json["task_id"]: r.json for r in hook_receiver.wait_for(2, timeout=60)}
     assert results["doomed"]["error_code"] == "INTERNAL_ERROR"
     assert "exit code -9" in results["doomed"]["error"]
     assert results["after"]["status"] == "completed"
@@ -240,11 +281,11 @@ def child_pids(parent: int) -> list[int]:
 
 
 def test_a_sync_batch_past_its_time_limit_is_told_to_go_async(
-    service_factory: StartService, files: FileServer, service_clip: Path
+    service_factory: StartService, served_files: FileServer, service_clip: Path
 ) -> None:
     service = service_factory({"WORKERS": "1", "SYNC_TIMEOUT": "1"})
-    (url,) = publish(files, service_clip, "sync-slow", 1)
-    files.trickle("/sync-slow-0.mp4", chunk=2048, interval=0.1)  # ~1.7 s
+    (url,) = publish(served_files, service_clip, "sync-slow", 1)
+    served_files.trickle("/sync-slow-0.mp4", chunk=2048, interval=0.1)  # ~1.7 s
     with service.client() as client:
         response = client.post("/mp4_small_analyser", json={"files_url": [url]})
     assert response.status_code == 504

@@ -100,3 +100,60 @@ def test_the_app_runs_under_mangum_without_workers(tmp_path: Path) -> None:
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert body["status"] == "ok" and "workers" not in body
+
+
+def test_settings_read_the_documented_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {
+        "STORE_BACKEND": "dynamodb",
+        "DATABASE_PATH": "/data/x.db",
+        "TABLE_NAME": "results-dev",
+        "QUEUE_BACKEND": "sqs",
+        "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/q",
+        "API_KEY": "key",
+        "CALLBACK_SIGNING_SECRET": "secret",
+        "ALLOW_PRIVATE_URLS": "true",
+        "ENABLE_TEST_ENDPOINTS": "true",
+        "WORKERS": "3",
+        "MAX_BATCH_FILES": "7",
+        "MAX_SYNC_FILES": "2",
+        "SYNC_TIMEOUT": "5",
+        "MAX_REQUEST_BYTES": "2048",
+        "MAX_FILE_SIZE": "1000",
+        "ANALYSIS_TIMEOUT": "9",
+        "CALLBACK_TIMEOUT": "4",
+        "CALLBACK_MAX_ATTEMPTS": "2",
+        "RESULT_TTL_DAYS": "1",
+        "ALLOWED_S3_BUCKETS": "media-in, archive",
+        "LOG_FORMAT": "json",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "key"
+    secret = settings.callback_signing_secret
+    assert secret is not None and secret.get_secret_value() == "secret"
+    dumped = settings.model_dump(mode="json")
+    expected = {
+        "store_backend": "dynamodb",
+        "database_path": "/data/x.db",
+        "table_name": "results-dev",
+        "queue_backend": "sqs",
+        "queue_url": environment["QUEUE_URL"],
+        "allow_private_urls": True,
+        "enable_test_endpoints": True,
+        "workers": 3,
+        "max_batch_files": 7,
+        "max_sync_files": 2,
+        "sync_timeout": 5.0,
+        "max_request_bytes": 2048,
+        "max_file_size": 1000,
+        "analysis_timeout": 9.0,
+        "callback_timeout": 4.0,
+        "callback_max_attempts": 2,
+        "result_ttl_days": 1.0,
+        "allowed_s3_buckets": ["media-in", "archive"],
+        "log_format": "json",
+    }
+    assert {name: dumped[name] for name in expected} == expected
+    limits = settings.source_limits()
+    assert (limits.max_file_size, limits.allow_private_urls) == (1000, True)

@@ -146,3 +146,37 @@ def test_sqlite_takes_back_leases_of_a_dead_process(tmp_path: Path) -> None:
     assert (lease.message.task_id, lease.receive_count) == ("orphan", 2)
     # Our own live leases are never taken back.
     assert queue.requeue_abandoned() == 0
+
+
+def test_sqlite_processes_claiming_together_never_share_a_message(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    SqliteTaskQueue(SqliteDatabase(db), "tasks").enqueue([analyse(f"m{i}") for i in range(300)])
+    # Each consumer imports, says it is ready, and starts claiming when told to.
+    consumer = (
+        "import sys; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue;"
+        "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks'); got = []\n"
+        "print('ready', flush=True); sys.stdin.readline()\n"
+        "while batch := q.claim(3, 3600):\n"
+        "    got += [lease.message.task_id for lease in batch]\n"
+        "print(' '.join(got))"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", consumer, str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for worker in workers:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    claimed = [worker.communicate(timeout=120)[0].split() for worker in workers]
+    everything = [task_id for ids in claimed for task_id in ids]
+    assert sorted(everything) == sorted(f"m{i}" for i in range(300))
+    assert all(claimed), "a consumer got nothing: the test did not race"

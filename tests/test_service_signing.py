@@ -39,18 +39,19 @@ def documented_verify() -> Callable[[str, bytes, str], bool]:
 
 def test_callbacks_are_signed(
     service: ServiceProcess,
-    files: FileServer,
+    served_files: FileServer,
     service_clip: Path,
-    receiver: CallbackReceiver,
+    hook_receiver: CallbackReceiver,
     documented_verify: Callable[[str, bytes, str], bool],
 ) -> None:
-    urls = [files.publish(service_clip, f"signed-{i}.mp4") for i in range(2)]
+    urls = [served_files.publish(service_clip, f"signed-{i}.mp4") for i in range(2)]
     with service.client() as client:
         answer = client.post(
-            "/mp4_small_analyser", json={"files_url": urls, "callback_url": receiver.url("/cb")}
+            "/mp4_small_analyser",
+            json={"files_url": urls, "callback_url": hook_receiver.url("/cb")},
         )
     assert answer.status_code == 202
-    for request in receiver.wait_for(2, timeout=60):
+    for request in hook_receiver.wait_for(2, timeout=60):
         header = request.headers["x-mp4-analyser-signature"]
         assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header)
         assert documented_verify(SECRET, request.body, header)
@@ -60,9 +61,9 @@ def test_callbacks_are_signed(
 
 
 def test_signed_callbacks_to_the_service_itself_are_accepted(
-    service: ServiceProcess, files: FileServer, service_clip: Path
+    service: ServiceProcess, served_files: FileServer, service_clip: Path
 ) -> None:
-    url = files.publish(service_clip, "signed-self.mp4")
+    url = served_files.publish(service_clip, "signed-self.mp4")
     with service.client() as client:
         answer = client.post(
             "/mp4_small_analyser",

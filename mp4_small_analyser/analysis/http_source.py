@@ -1,11 +1,4 @@
-"""HTTP(S) byte source: ranged reads through a bounded block cache.
-
-The file is cut into aligned blocks of `SourceLimits.block_size`; a read
-fetches the blocks it misses, contiguous misses in one `Range` request, and
-keeps the most recently used `cache_blocks` blocks. Sequential misses (a
-decoder walking through `mdat`) double a read-ahead window up to a quarter of
-the cache, so decoding a whole file takes few requests while a probe, which
-jumps between `ftyp`, `moov` and the first samples, fetches single blocks.
+"""HTTP(S) byte source: ranged reads through the bounded block cache of `block_cache`.
 
 The first request is a ranged GET of block 0: its `Content-Range` gives the
 size, so there is no HEAD round trip. A server that ignores `Range` (200) is
@@ -24,7 +17,6 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +24,7 @@ from typing import IO
 
 import httpx
 
-from mp4_small_analyser.analysis.source import ByteSource
+from mp4_small_analyser.analysis.block_cache import BlockCachedSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.netguard import check_url_syntax, http_client, request_deadline
 from mp4_small_analyser.options import SourceLimits
@@ -76,13 +68,12 @@ def _opaque_tag(etag: str) -> str:
     return etag[2:] if etag.startswith("W/") else etag
 
 
-class HttpSource(ByteSource):
+class HttpSource(BlockCachedSource):
     """A remote file read with HTTP Range requests; see the module docstring."""
 
     def __init__(self, url: str, limits: SourceLimits | None = None) -> None:
-        super().__init__(url)
+        super().__init__(url, limits or SourceLimits())
         check_url_syntax(url)
-        self._limits = limits or SourceLimits()
         self._client = http_client(
             allow_private=self._limits.allow_private_urls,
             allowed_networks=self._limits.allowed_networks,
@@ -90,13 +81,8 @@ class HttpSource(ByteSource):
             max_redirects=self._limits.max_redirects,
         )
         self._target = url
-        self._size = 0
         self._etag: str | None = None
         self._last_modified: str | None = None
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
-        self._max_readahead = max(1, self._limits.cache_blocks // 4)
-        self._readahead = 1
-        self._next_block = -1
         self._body: IO[bytes] | None = None
         try:
             self._open()
@@ -104,13 +90,9 @@ class HttpSource(ByteSource):
             self.close()
             raise
 
-    @property
-    def size(self) -> int:
-        return self._size
-
     def close(self) -> None:
+        super().close()
         self._client.close()
-        self._blocks.clear()
         if self._body is not None:
             self._body.close()
             self._body = None
@@ -119,28 +101,7 @@ class HttpSource(ByteSource):
         if self._body is not None:
             self._body.seek(offset)
             return self._body.read(size)
-        block_size = self._limits.block_size
-        first, last = offset // block_size, (offset + size - 1) // block_size
-        pieces: list[bytes] = []
-        block = first
-        while block <= last:
-            cached = self._blocks.get(block)
-            if cached is not None:
-                self._blocks.move_to_end(block)
-                pieces.append(cached)
-                block += 1
-                continue
-            run_last = block
-            while (
-                run_last < last
-                and run_last + 1 not in self._blocks
-                and run_last + 1 - block < self._limits.cache_blocks
-            ):
-                run_last += 1
-            pieces.extend(self._fetch_blocks(block, run_last)[: run_last - block + 1])
-            block = run_last + 1
-        start = offset - first * block_size
-        return b"".join(pieces)[start : start + size]
+        return super()._fetch(offset, size)
 
     def _open(self) -> None:
         asked_last = self._limits.block_size - 1
@@ -155,7 +116,6 @@ class HttpSource(ByteSource):
                     self._remember_validators(response)
                     data = self._read_exact(response, content_range)
                     self._store_blocks(0, data)
-                    self._next_block = 1
                     return
             elif status in (200, 203):
                 self._load_whole(response)
@@ -179,21 +139,7 @@ class HttpSource(ByteSource):
         parsed = parse_content_range(response.headers.get("Content-Range", ""))
         return parsed.length if parsed is not None else None
 
-    def _fetch_blocks(self, first: int, last: int) -> list[bytes]:
-        """Fetch blocks `first..last` (more when reading sequentially) and cache them."""
-        final_block = (self._size - 1) // self._limits.block_size
-        if first == self._next_block:
-            self._readahead = min(self._readahead * 2, self._max_readahead)
-        else:
-            self._readahead = 1
-        while (
-            last < final_block
-            and last + 1 - first < self._readahead
-            and last + 1 not in self._blocks
-        ):
-            last += 1
-        start = first * self._limits.block_size
-        end = min((last + 1) * self._limits.block_size, self._size) - 1
+    def _fetch_range(self, start: int, end: int) -> bytes:
         with self._get(start, end, conditional=True) as response:
             status = response.status_code
             if status in (200, 203):
@@ -207,19 +153,7 @@ class HttpSource(ByteSource):
                 raise self._changed(f"its size went from {self._size} to {content_range.length}")
             self._expect_range(content_range, start, end)
             self._check_validators(response)
-            data = self._read_exact(response, content_range)
-        self._next_block = last + 1
-        return self._store_blocks(first, data)
-
-    def _store_blocks(self, first: int, data: bytes) -> list[bytes]:
-        block_size = self._limits.block_size
-        blocks = [data[i : i + block_size] for i in range(0, len(data), block_size)]
-        for index, block in enumerate(blocks, start=first):
-            self._blocks[index] = block
-            self._blocks.move_to_end(index)
-        while len(self._blocks) > self._limits.cache_blocks:
-            self._blocks.popitem(last=False)
-        return blocks
+            return self._read_exact(response, content_range)
 
     @contextmanager
     def _get(

@@ -138,7 +138,7 @@ class LocalFileSource(ByteSource):
 
 
 def open_source(url: str, limits: SourceLimits | None = None) -> ByteSource:
-    """Open a path, file:// URL, http(s):// URL (or s3:// where supported)."""
+    """Open a path, file:// URL, http(s):// URL or s3://bucket/key."""
     limits = limits or SourceLimits()
     if not url or not url.strip():
         raise AnalysisError(ErrorCode.INVALID_URL, "Empty file URL")
@@ -148,6 +148,11 @@ def open_source(url: str, limits: SourceLimits | None = None) -> ByteSource:
 
         http_source: ByteSource = HttpSource(url, limits)
         return http_source
+    if scheme == "s3":
+        from mp4_small_analyser.analysis.s3_source import S3Source
+
+        s3_source: ByteSource = S3Source(url, limits)
+        return s3_source
     if scheme == "file":
         return LocalFileSource(unquote(urlsplit(url).path), limits)
     if scheme == "" or (len(scheme) == 1 and os.name == "nt"):

@@ -16,6 +16,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from mp4_small_analyser.analysis.streaming import matmul_rows
+
 ANNEX2_PHASES = np.array(
     [
         [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000,
@@ -137,7 +139,5 @@ class PeakMeter:
         assert self._kernel is not None
         windows = sliding_window_view(stretch, self._kernel.shape[0])
         phases = self._phases[: windows.shape[0], : self._kernel.shape[1]]
-        # The overlapping windows are no BLAS operand: numpy multiplies them in its
-        # own loop, on this thread.
-        np.matmul(windows, self._kernel, out=phases)
+        matmul_rows(windows, self._kernel, phases)
         self._true_peak = max(self._true_peak, float(phases.max()), -float(phases.min()))
