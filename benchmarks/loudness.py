@@ -3,12 +3,14 @@
     .venv/bin/python benchmarks/loudness.py [--seconds 60] [--repeat 5]
 
 Times are the best of `--repeat` runs (the least disturbed by other work on the
-machine), in seconds per minute of audio.
+machine), in seconds per minute of audio: wall clock, and CPU time (this process's,
+or ffmpeg's as a child), which a busy shared machine inflates much less.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,13 +30,21 @@ from tests.mediagen import write_audio
 LAYOUTS = {"stereo": ("FL", "FR"), "5.1": ("FL", "FR", "FC", "LFE", "BL", "BR")}
 
 
-def best(action: Callable[[], object], repeat: int) -> float:
-    times = []
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def best(action: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """(wall, cpu) seconds, each the smallest over `repeat` runs."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(_cpu() - cpu)
+    return min(walls), min(cpus)
 
 
 def programme(seconds: float, channels: int, rate: int) -> np.ndarray:
@@ -78,24 +88,32 @@ def main() -> None:
     args = parser.parse_args()
     per_minute = 60.0 / args.seconds
 
-    print("meter alone (in-memory float32 blocks of 65536 samples), s per minute of audio")
+    print("meter alone (in-memory float32 blocks of 65536 samples), s per minute: wall / cpu")
     for rate, layout in ((48000, "stereo"), (44100, "stereo"), (96000, "stereo"), (48000, "5.1")):
         names = LAYOUTS[layout]
         samples = programme(args.seconds, len(names), rate)
-        took = best(lambda s=samples, r=rate, n=names: meter_only(s, r, n), args.repeat)
-        print(f"  {rate} Hz {layout:6s}  {took * per_minute:.3f}")
+        wall, cpu = best(lambda s=samples, r=rate, n=names: meter_only(s, r, n), args.repeat)
+        print(f"  {rate} Hz {layout:6s}  {wall * per_minute:.3f} / {cpu * per_minute:.3f}")
 
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "programme.m4a"
         write_audio(path, programme(args.seconds, 2, 48000), 48000, codec="aac", bit_rate=128000)
-        ours = best(lambda: decode_and_meter(path), args.repeat)
-        ebur128 = best(lambda: ffmpeg(path, "ebur128=peak=true"), args.repeat)
-        silence = best(lambda: ffmpeg(path, "silencedetect=n=-50dB:d=0.5"), args.repeat)
-    print("AAC 48 kHz stereo MP4, s per minute of audio")
-    print(f"  decode + LoudnessMeter              {ours * per_minute:.3f}")
-    print(f"  ffmpeg ebur128=peak=true             {ebur128 * per_minute:.3f}")
-    print(f"  ffmpeg ebur128 + silencedetect runs  {(ebur128 + silence) * per_minute:.3f}")
-    print(f"  ratio (ffmpeg pair / ours)           {(ebur128 + silence) / ours:.1f}x")
+        rows = {
+            "decode + LoudnessMeter": best(lambda: decode_and_meter(path), args.repeat),
+            "ffmpeg ebur128=peak=true": best(
+                lambda: ffmpeg(path, "ebur128=peak=true"), args.repeat
+            ),
+            "ffmpeg silencedetect": best(
+                lambda: ffmpeg(path, "silencedetect=n=-50dB:d=0.5"), args.repeat
+            ),
+        }
+    print("AAC 48 kHz stereo MP4, s per minute: wall / cpu")
+    for label, (wall, cpu) in rows.items():
+        print(f"  {label:26s}  {wall * per_minute:.3f} / {cpu * per_minute:.3f}")
+    ours = rows["decode + LoudnessMeter"]
+    ebur128, silence = rows["ffmpeg ebur128=peak=true"], rows["ffmpeg silencedetect"]
+    pair = (ebur128[0] + silence[0], ebur128[1] + silence[1])
+    print(f"  ffmpeg pair / ours          {pair[0] / ours[0]:.1f}x / {pair[1] / ours[1]:.1f}x")
 
 
 if __name__ == "__main__":

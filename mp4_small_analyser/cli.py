@@ -15,10 +15,15 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
 from mp4_small_analyser import __version__
-from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
+from mp4_small_analyser.models import (
+    CompletedResult,
+    FailedResult,
+    task_result_adapter,
+    task_result_json_schema,
+)
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
 from mp4_small_analyser.service.commands import add_service_commands
 from mp4_small_analyser.task import run_task
@@ -44,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     _add_analyse(commands)
     add_service_commands(commands)
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of a task result (the callback payload)"
+    )
+    schema.set_defaults(command=_schema)
     return parser
 
 
@@ -115,8 +124,13 @@ def _analyse(args: argparse.Namespace) -> int:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        Console().print(results_table(results))
+        print_report(Console(soft_wrap=True), results)
     return 0 if all(r.status == "completed" for r in results) else 1
+
+
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json.dumps(task_result_json_schema(), indent=2) + "\n")
+    return 0
 
 
 def analyse_all(
@@ -176,47 +190,120 @@ class _progress:
             self._bar.stop()
 
 
-def results_table(results: Sequence[TaskResult]) -> Table:
-    table = Table(show_lines=False)
-    for column in ("source", "status", "duration", "container", "video", "audio", "QC"):
-        table.add_column(column)
+def print_report(console: Console, results: Sequence[TaskResult]) -> None:
+    """A few labelled lines per file, readable at any terminal width."""
     for result in results:
+        console.print(Text(result.file_url, style="bold"), end="  ")
         if isinstance(result, FailedResult):
-            table.add_row(
-                result.file_url, f"[red]{result.error_code}[/red]", "", "", "", "", result.error
-            )
+            console.print(Text(f"failed: {result.error_code}", style="red"))
+            console.print(f"  {result.error}", highlight=False)
             continue
-        info = result.results.file_info
-        video = result.results.video_analysis
-        audio = result.results.audio_analysis
-        container = info.format + (" faststart" if info.faststart else "")
-        container += " fragmented" if info.fragmented else ""
-        video_text = ""
-        if video:
-            video_text = f"{video.codec} {video.resolution or ''} {_num(video.frame_rate)} fps"
-            if video.quality_score is not None:
-                video_text += f" q={video.quality_score:.2f}"
-        audio_text = ""
-        if audio:
-            audio_text = f"{audio.codec} {audio.channels}ch {audio.sample_rate} Hz"
-            if audio.loudness_integrated is not None:
-                audio_text += f" {audio.loudness_integrated:.1f} LUFS"
-            if audio.true_peak is not None:
-                audio_text += f" {audio.true_peak:.1f} dBTP"
-        checks = result.results.checks
-        worst = {c.severity for c in checks}
-        qc = "ok" if not checks else ", ".join(c.code for c in checks if c.severity != "info")
-        colour = "red" if "error" in worst else "yellow" if "warning" in worst else "green"
-        table.add_row(
-            result.file_url,
-            "[green]completed[/green]",
-            f"{info.duration:.3f} s" if info.duration is not None else "",
-            container,
-            video_text,
-            audio_text,
-            f"[{colour}]{qc or 'ok'}[/{colour}]",
+        console.print(Text(f"completed in {result.processing_time:.2f} s", style="green"))
+        for label, line in _report_lines(result):
+            if line:
+                console.print(f"  {label:<10} {line}", highlight=False)
+        for check in result.results.checks:
+            mark, style = _SEVERITY[check.severity]
+            line = Text(f"  {'':<10} ")
+            line.append(f"{mark} {check.code}", style=style)
+            line.append(f": {check.message}")
+            console.print(line)
+    completed = sum(r.status == "completed" for r in results)
+    summary = f"{len(results)} file(s): {completed} completed, {len(results) - completed} failed"
+    console.print(Text(summary, style="bold"))
+
+
+_SEVERITY = {"error": ("✗", "red"), "warning": ("!", "yellow"), "info": ("i", "cyan")}
+
+
+def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:
+    info = result.results.file_info
+    video = result.results.video_analysis
+    audio = result.results.audio_analysis
+    container = [
+        info.format,
+        f"{info.duration:.3f} s" if info.duration is not None else None,
+        f"{info.bit_rate / 1000:.0f} kbit/s" if info.bit_rate else None,
+        "faststart" if info.faststart else "moov at end",
+        "fragmented" if info.fragmented else None,
+        f"{info.track_count} track(s)",
+    ]
+    lines = [("container", _join(container))]
+    if video is not None:
+        lines.append(
+            (
+                "video",
+                _join(
+                    [
+                        video.codec,
+                        video.profile,
+                        video.resolution,
+                        f"{_num(video.frame_rate)} fps" if video.frame_rate else None,
+                        "VFR" if video.variable_frame_rate else None,
+                        video.pixel_format,
+                        f"{video.bit_rate / 1000:.0f} kbit/s" if video.bit_rate else None,
+                        "encrypted" if video.encrypted else None,
+                        _score(video.quality_score),
+                    ]
+                ),
+            )
         )
-    return table
+        if video.frames_analysed is not None:
+            picture = [
+                f"black {video.black_percentage:.1f} %"
+                if video.black_percentage is not None
+                else None,
+                f"frozen {video.frozen_percentage:.1f} %"
+                if video.frozen_percentage is not None
+                else None,
+                f"blur {video.blur:.2f} px" if video.blur is not None else None,
+                f"blockiness {video.blockiness:.2f}" if video.blockiness is not None else None,
+                f"{video.frames_analysed} frames sampled",
+            ]
+            lines.append(("picture", _join(picture)))
+    if audio is not None:
+        lines.append(
+            (
+                "audio",
+                _join(
+                    [
+                        audio.codec,
+                        audio.profile,
+                        f"{audio.sample_rate} Hz" if audio.sample_rate else None,
+                        audio.channel_layout
+                        or (f"{audio.channels} ch" if audio.channels else None),
+                        f"{audio.bit_rate / 1000:.0f} kbit/s" if audio.bit_rate else None,
+                        "encrypted" if audio.encrypted else None,
+                        _score(audio.quality_score),
+                    ]
+                ),
+            )
+        )
+        if audio.loudness_integrated is not None or audio.silence_percentage is not None:
+            loudness = [
+                _unit(audio.loudness_integrated, "LUFS"),
+                f"LRA {_unit(audio.loudness_range, 'LU')}"
+                if audio.loudness_range is not None
+                else None,
+                _unit(audio.true_peak, "dBTP"),
+                f"silence {audio.silence_percentage:.1f} %"
+                if audio.silence_percentage is not None
+                else None,
+            ]
+            lines.append(("loudness", _join(loudness)))
+    return lines
+
+
+def _join(parts: Sequence[str | None]) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _unit(value: float | None, unit: str) -> str | None:
+    return None if value is None else f"{value:.1f} {unit}"
+
+
+def _score(value: float | None) -> str | None:
+    return None if value is None else f"quality {value:.2f}"
 
 
 def _num(value: float | None) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import ManualArgs, lint_file
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
 
 from mp4_small_analyser_cdk.callback_stack import (
     TABLE_READ_ACTIONS,

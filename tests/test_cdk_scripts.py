@@ -79,6 +79,88 @@ def test_cdk_with_config_rejects_unknown_commands(tmp_path: Path) -> None:
         assert command in result.stderr
 
 
+DEPLOYED_OUTPUTS = {
+    "Mp4AnalyserCallbackStack": {"CallbackApiEndpoint": "https://cb.example/prod/"},
+    "Mp4SmallAnalyserCdkStack": {
+        "SubmitUrl": "https://an.example/prod/mp4_small_analyser",
+        "ApiKeyId": "k123",
+    },
+}
+
+
+def _project_with_fake_tools(directory: Path) -> tuple[Path, Path]:
+    """A project whose .venv and node_modules CDK CLI already exist; the CLI logs its calls.
+
+    The fake `cdk` records its arguments and the environment it sees, and for `deploy` writes
+    the outputs file a real deployment would.
+    """
+    project = _project_copy(directory, "cdk-with-config.sh", ".env.example")
+    shutil.copy2(EXAMPLE_ENV, project / ".env")
+    venv_bin = project / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    _executable(venv_bin / "python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv_bin / "python3").symlink_to("python")
+    log = project / "cdk-calls.log"
+    outputs = directory / "deployed-outputs.json"
+    outputs.write_text(json.dumps(DEPLOYED_OUTPUTS))
+    _executable(
+        project / "node_modules" / ".bin" / "cdk",
+        "#!/bin/sh\n"
+        f'echo "args: $*" >> "{log}"\n'
+        f'echo "env: $AWS_ACCOUNT_ID $AWS_REGION $ENVIRONMENT $(command -v python3)" >> "{log}"\n'
+        "while [ $# -gt 0 ]; do\n"
+        f'  [ "$1" = --outputs-file ] && cp "{outputs}" "$2"\n'
+        "  shift\n"
+        "done\n"
+        "exit 0\n",
+    )
+    return project, log
+
+
+def _executable(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def test_cdk_with_config_passes_profile_and_env_to_the_local_cli(tmp_path: Path) -> None:
+    project, log = _project_with_fake_tools(tmp_path)
+    result = _run(["./cdk-with-config.sh", "list"], project, _clean_env())
+    assert result.returncode == 0, result.stderr
+    args, env = log.read_text().splitlines()
+    assert args == "args: list --profile default"
+    # cdk.json's "python3 app.py" runs the project's .venv interpreter.
+    assert env == f"env: 123456789012 eu-west-1 dev {project}/.venv/bin/python3"
+    assert not (project / "urls.txt").exists()
+
+
+def test_cdk_with_config_bootstraps_the_configured_account(tmp_path: Path) -> None:
+    project, log = _project_with_fake_tools(tmp_path)
+    result = _run(["./cdk-with-config.sh", "bootstrap"], project, _clean_env())
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines()[0] == (
+        "args: bootstrap aws://123456789012/eu-west-1 --profile default"
+    )
+
+
+def test_cdk_with_config_deploy_writes_urls(tmp_path: Path) -> None:
+    project, log = _project_with_fake_tools(tmp_path)
+    result = _run(["./cdk-with-config.sh", "deploy", "--all"], project, _clean_env())
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines()[0] == (
+        "args: deploy --profile default --outputs-file cdk.out/outputs.json --all"
+    )
+    assert (project / "urls.txt").read_text() == (
+        "# Mp4AnalyserCallbackStack\n"
+        "CallbackApiEndpoint: https://cb.example/prod/\n"
+        "\n"
+        "# Mp4SmallAnalyserCdkStack\n"
+        "ApiKeyId: k123\n"
+        "SubmitUrl: https://an.example/prod/mp4_small_analyser\n"
+        "\n"
+    )
+
+
 # --- setup-config.sh -------------------------------------------------------------------------
 
 

@@ -30,7 +30,6 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 
-from mp4_small_analyser_cdk import bundling
 from mp4_small_analyser_cdk.bundling import (
     LAMBDA_RUNTIME,
     BundleSpec,
@@ -159,7 +158,7 @@ def test_cached_bundle_is_reused_without_pip(
     def pip_must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("pip ran although the bundle is cached")
 
-    monkeypatch.setattr(bundling.subprocess, "run", pip_must_not_run)
+    monkeypatch.setattr(subprocess, "run", pip_must_not_run)
     assert build_bundle(BundleSpec("arm64", runtime_requirements()), cache_root) == arm64_bundle
 
 

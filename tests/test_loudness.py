@@ -23,7 +23,7 @@ from mp4_small_analyser.analysis.loudness import (
     LoudnessMeter,
     LoudnessResult,
     channel_weights,
-    loudness,
+    lufs,
 )
 from mp4_small_analyser.analysis.source import LocalFileSource
 from mp4_small_analyser.analysis.true_peak import (
@@ -92,11 +92,27 @@ def repeat(segments: list[tuple[float, float]], times: int) -> list[tuple[float,
     return segments * times
 
 
+def programme(seconds: float, channels: int, seed: int) -> np.ndarray:
+    """Pink noise whose level wanders over ~25 dB, with pauses: every frequency band, the
+    gates and the loudness range get work, unlike the spec's 1 kHz tones."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * RATE)
+    spectrum = np.fft.rfft(rng.standard_normal((channels, n)), axis=1)
+    frequencies = np.fft.rfftfreq(n, 1.0 / RATE)
+    frequencies[0] = frequencies[1]
+    pink = np.fft.irfft(spectrum / np.sqrt(frequencies), n=n, axis=1)
+    t = np.arange(n) / RATE
+    level_db = -12.0 * (np.sin(2 * np.pi * t / 7.3) > 0.2) - 6.0 * np.sin(2 * np.pi * t / 2.1) - 8.0
+    pauses = np.sin(2 * np.pi * t / 3.7) > -0.8
+    return pink / np.abs(pink).max() * 10.0 ** (level_db / 20.0) * pauses
+
+
 @dataclass(frozen=True)
 class Signal:
     samples: np.ndarray
     layout: str | None = None
     rate: int = RATE
+    codec: str = "alac"
 
 
 def _case6(lfe: np.ndarray | None) -> Signal:
@@ -148,7 +164,10 @@ SIGNALS: dict[str, Callable[[], Signal]] = {
             )
         )
     ),
-    # True peak, Table 1 cases 15-23 (48 kHz, stereo).
+    # True peak, Table 1 cases 15-23 (48 kHz, stereo). 15-19 are sines (frequency,
+    # amplitude, phase of the first sample) as the spec gives them. For 20-23 the spec
+    # has 0 dBTP peaks at sample offsets 0 to 3 (quarters); lacking its waveforms, they
+    # are band-limited pulses whose continuous peak is 1.0 at offsets 0, 1/4, 1/2, 3/4.
     "3341-15": lambda: Signal(stereo(sine_at(RATE / 4, 0.5, 0.0))),
     "3341-16": lambda: Signal(stereo(sine_at(RATE / 4, 0.5, 45.0))),
     "3341-17": lambda: Signal(stereo(sine_at(RATE / 6, 0.5, 60.0))),
@@ -173,6 +192,8 @@ SIGNALS: dict[str, Callable[[], Signal]] = {
     "5.1-loud-lfe": lambda: _case6(tone_sequence([(-3.0, 20.0)], freq=60.0)),
     "5.1-silent-lfe": lambda: _case6(np.zeros(20 * RATE)),
     "mono": lambda: Signal(tone_sequence([(-23.0, 10.0)])[None, :]),
+    "programme-stereo-aac": lambda: Signal(programme(20.0, 2, seed=1), codec="aac"),
+    "programme-5.1": lambda: Signal(programme(20.0, 6, seed=2), "5.1"),
     "stereo-44k": lambda: Signal(stereo(tone_sequence([(-23.0, 10.0)], rate=44100)), rate=44100),
     "stereo-96k": lambda: Signal(stereo(tone_sequence([(-23.0, 5.0)], rate=96000)), rate=96000),
     "96k-fs4-45deg": lambda: Signal(stereo(sine_at(24000, 0.5, 45.0, 1.0, 96000)), rate=96000),
@@ -181,7 +202,7 @@ SIGNALS: dict[str, Callable[[], Signal]] = {
 
 
 class Files:
-    """Each signal written once per session as ALAC in MP4, on first use."""
+    """Each signal written once per session into an MP4 (ALAC unless said), on first use."""
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory
@@ -191,7 +212,14 @@ class Files:
         if name not in self._paths:
             signal = SIGNALS[name]()
             path = self._directory / f"{name}.m4a"
-            write_audio(path, signal.samples, signal.rate, codec="alac", layout=signal.layout)
+            write_audio(
+                path,
+                signal.samples,
+                signal.rate,
+                codec=signal.codec,
+                layout=signal.layout,
+                bit_rate=192000 if signal.codec == "aac" else None,
+            )
             self._paths[name] = path
         return self._paths[name]
 
@@ -299,7 +327,7 @@ def test_block_recursive_k_weighting_equals_the_difference_equation(rate: int) -
     ]
     ours = np.concatenate(pieces, axis=1)[0]
     assert np.max(np.abs(ours - reference)) < 1e-5 * np.max(np.abs(reference))
-    error_lu = abs(loudness(float(np.mean(ours**2))) - loudness(float(np.mean(reference**2))))
+    error_lu = abs(lufs(float(np.mean(ours**2))) - lufs(float(np.mean(reference**2))))
     assert error_lu < 0.001
 
 
@@ -423,6 +451,35 @@ def test_true_peak_sees_between_samples_and_never_reads_below_sample_peak(files:
     assert offsets["3341-22"].sample_peak == pytest.approx(
         20 * math.log10(np.sinc(2 * 15000 / RATE * 0.5)), abs=0.05
     )
+
+
+def test_true_peak_search_skips_nothing_that_matters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quiet sections are skipped; the result must equal interpolating every sample
+    (np.convolve with each Annex 2 phase, from a zero history)."""
+    interpolated: list[int] = []
+    original = PeakMeter._interpolate
+
+    def counting(self: PeakMeter, stretch: np.ndarray) -> None:
+        interpolated.append(stretch.size)
+        original(self, stretch)
+
+    monkeypatch.setattr(PeakMeter, "_interpolate", counting)
+    rng = np.random.default_rng(7)
+    n = 5 * RATE
+    envelope = 10.0 ** (rng.uniform(-50.0, -3.0, n // 4800).repeat(4800) / 20.0)
+    signal = (rng.standard_normal((2, n)) * 0.3 * envelope).astype(np.float32)
+    # A late, quieter burst than the first loud one must not hide a later higher peak.
+    signal[1, 4 * RATE : 4 * RATE + 960] = 0.9 * np.sin(np.arange(960) * 2.9)
+    expected = max(
+        float(np.abs(np.convolve(channel.astype(np.float64), phase)[:n]).max())
+        for channel in signal
+        for phase in ANNEX2_PHASES
+    )
+    meter = PeakMeter(RATE, 2)
+    for block in random_blocks(signal, seed=7):
+        meter.add(block)
+    assert meter.true_peak == pytest.approx(max(expected, float(np.abs(signal).max())), rel=1e-6)
+    assert 0 < sum(interpolated) < signal.size / 2
 
 
 def test_annex2_filter_is_the_symmetric_48_tap_prototype() -> None:
@@ -552,7 +609,18 @@ def test_peak_meter_without_oversampling_at_192k() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["3341-1", "3341-5", "3341-6", "5.1-loud-lfe", "mono", "3342-4", "stereo-44k"]
+    "name",
+    [
+        "3341-1",
+        "3341-5",
+        "3341-6",
+        "5.1-loud-lfe",
+        "mono",
+        "3342-4",
+        "stereo-44k",
+        "programme-stereo-aac",
+        "programme-5.1",
+    ],
 )
 def test_matches_ffmpeg_ebur128_loudness(files: Files, tmp_path: Path, name: str) -> None:
     path = files.path(name)

@@ -151,14 +151,16 @@ def test_sqlite_takes_back_leases_of_a_dead_process(tmp_path: Path) -> None:
 def test_sqlite_processes_claiming_together_never_share_a_message(tmp_path: Path) -> None:
     db = tmp_path / "q.db"
     SqliteTaskQueue(SqliteDatabase(db), "tasks").enqueue([analyse(f"m{i}") for i in range(300)])
-    # Each consumer imports, says it is ready, and starts claiming when told to.
+    # Each consumer imports, says it is ready, and starts claiming when told to; the
+    # pause between claims stands for the work done on each message.
     consumer = (
-        "import sys; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
+        "import sys, time; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
         "from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue;"
         "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks'); got = []\n"
         "print('ready', flush=True); sys.stdin.readline()\n"
         "while batch := q.claim(3, 3600):\n"
         "    got += [lease.message.task_id for lease in batch]\n"
+        "    time.sleep(0.005)\n"
         "print(' '.join(got))"
     )
     workers = [

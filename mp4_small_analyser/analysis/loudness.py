@@ -1,8 +1,9 @@
 """Loudness per ITU-R BS.1770-4 and EBU R 128 (Tech 3341 meter, Tech 3342 loudness range).
 
-A streaming meter: blocks of decoded audio go in, in order, of any length; only
-energies per 1 ms step are kept (the last 3 s of them), plus one gating-block
-and one short-term energy per 100 ms, so memory stays small for long inputs.
+A streaming meter: blocks of decoded audio go in, in order, of any length. No
+samples are kept: energies per 1 ms step (the last 3 s of them), and one
+gating-block and one short-term energy per 100 ms (160 bytes a second of audio,
+0.6 MB an hour).
 
 - K-weighting: `k_weighting.py` (exact, any sample rate).
 - Channel weights (BS.1770-4 Annex 1 Table 3, positions of ITU-R BS.2051): 1.41
@@ -23,7 +24,7 @@ and one short-term energy per 100 ms, so memory stays small for long inputs.
 - Maximum momentary / short-term loudness: the sliding 400 ms / 3 s windows taken
   at every 1 ms step, so a burst is found wherever it falls (Tech 3341 cases 10 and
   13 put them off the 100 ms grid; 1 ms misses at most 0.006 LU of a 400 ms one).
-- Peaks: `true_peak.py`.
+- Peaks: `true_peak.py`, over every channel, LFE included.
 
 Windows must be complete: no gating block before 400 ms of audio, no short-term
 value before 3 s. Values are returned at full precision; the report rounds them.
@@ -32,6 +33,7 @@ value before 3 s. Values are returned at full precision; the report rounds them.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -132,12 +134,12 @@ class LoudnessResult:
     window is below -70 LUFS; capped at the meter's `max_series_points`."""
 
 
-def loudness(mean_square: float) -> float:
+def lufs(mean_square: float) -> float:
     return LOUDNESS_OFFSET + 10.0 * math.log10(mean_square)
 
 
-def _energy(loudness_value: float) -> float:
-    return float(10.0 ** ((loudness_value - LOUDNESS_OFFSET) / 10.0))
+def _energy(loudness: float) -> float:
+    return float(10.0 ** ((loudness - LOUDNESS_OFFSET) / 10.0))
 
 
 def integrated_loudness(block_energies: np.ndarray) -> float | None:
@@ -145,8 +147,8 @@ def integrated_loudness(block_energies: np.ndarray) -> float | None:
     above = block_energies[block_energies > _energy(ABSOLUTE_GATE)]
     if above.size == 0:
         return None
-    relative = _energy(loudness(float(above.mean())) + INTEGRATED_RELATIVE_GATE)
-    return loudness(float(above[above > relative].mean()))
+    relative = _energy(lufs(float(above.mean())) + INTEGRATED_RELATIVE_GATE)
+    return lufs(float(above[above > relative].mean()))
 
 
 def loudness_range(short_term_energies: np.ndarray) -> float | None:
@@ -154,11 +156,11 @@ def loudness_range(short_term_energies: np.ndarray) -> float | None:
     above = short_term_energies[short_term_energies > _energy(ABSOLUTE_GATE)]
     if above.size == 0:
         return None
-    relative = _energy(loudness(float(above.mean())) + RANGE_RELATIVE_GATE)
+    relative = _energy(lufs(float(above.mean())) + RANGE_RELATIVE_GATE)
     kept = np.sort(above[above > relative])
     # Tech 3342's reference takes the sorted values at round((n - 1) * p).
     low, high = (int((kept.size - 1) * p + 0.5) for p in RANGE_PERCENTILES)
-    return loudness(float(kept[high])) - loudness(float(kept[low]))
+    return lufs(float(kept[high])) - lufs(float(kept[low]))
 
 
 def _decibels(linear: float) -> float | None:
@@ -192,8 +194,10 @@ class LoudnessMeter:
         """Energy of the step in progress."""
         self._recent = np.zeros(0)
         """Energies of the last SHORT_TERM_STEPS completed steps."""
-        self._block_energies: list[np.ndarray] = []
-        self._short_term_energies: list[np.ndarray] = []
+        self._block_energies = array("d")
+        """Mean squares of the 400 ms gating blocks, one per 100 ms."""
+        self._short_term_energies = array("d")
+        """Mean squares of the 3 s windows, one per 100 ms."""
         self._series: list[float | None] = []
         self._max_momentary = 0.0
         self._max_short_term = 0.0
@@ -208,17 +212,13 @@ class LoudnessMeter:
             self._add(block[:, start : start + MAX_BLOCK])
 
     def result(self) -> LoudnessResult:
-        blocks = np.concatenate(self._block_energies) if self._block_energies else np.zeros(0)
-        short = (
-            np.concatenate(self._short_term_energies) if self._short_term_energies else np.zeros(0)
-        )
         return LoudnessResult(
-            integrated=integrated_loudness(blocks),
-            loudness_range=loudness_range(short),
+            integrated=integrated_loudness(np.frombuffer(self._block_energies)),
+            loudness_range=loudness_range(np.frombuffer(self._short_term_energies)),
             true_peak=_decibels(self._peaks.true_peak),
             sample_peak=_decibels(self._peaks.sample_peak),
-            max_momentary=loudness(self._max_momentary) if self._max_momentary > 0 else None,
-            max_short_term=loudness(self._max_short_term) if self._max_short_term > 0 else None,
+            max_momentary=lufs(self._max_momentary) if self._max_momentary > 0 else None,
+            max_short_term=lufs(self._max_short_term) if self._max_short_term > 0 else None,
             short_term_series=list(self._series),
         )
 
@@ -280,16 +280,16 @@ class LoudnessMeter:
         valid = steps >= MOMENTARY_STEPS
         if valid.any():
             self._max_momentary = max(self._max_momentary, float(momentary[valid].max()))
-            self._block_energies.append(momentary[valid & on_hop])
+            self._block_energies.extend(momentary[valid & on_hop].tolist())
         valid = steps >= SHORT_TERM_STEPS
         if valid.any():
             self._max_short_term = max(self._max_short_term, float(short_term[valid].max()))
-            self._short_term_energies.append(short_term[valid & on_hop])
+            self._short_term_energies.extend(short_term[valid & on_hop].tolist())
         room = self._max_series_points - len(self._series)
         on_second = np.flatnonzero(steps % SERIES_STEPS == 0)[: max(room, 0)]
         for mean_square in short_term[on_second]:
             above = mean_square > _energy(ABSOLUTE_GATE)
-            self._series.append(loudness(float(mean_square)) if above else None)
+            self._series.append(lufs(float(mean_square)) if above else None)
 
     def _window_means(
         self, steps: np.ndarray, length: int, totals: np.ndarray, first: int

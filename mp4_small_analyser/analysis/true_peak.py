@@ -88,8 +88,9 @@ class PeakMeter:
         self._history = history
         self._extended = np.zeros((channels, history + STEP), dtype=np.float32)
         """The last `history` samples, then the step being measured."""
-        self._magnitude = np.zeros((channels, history + STEP + SECTION), dtype=np.float32)
-        self._phases = np.empty((STEP, 4), dtype=np.float32)
+        self._magnitude = np.zeros((channels, STEP // SECTION + 2, SECTION), dtype=np.float32)
+        """|extended| laid out by sections, zero past its end."""
+        self._phases = np.empty((STEP, len(phases) if phases is not None else 1), np.float32)
 
     @property
     def sample_peak(self) -> float:
@@ -118,12 +119,13 @@ class PeakMeter:
         extended = self._extended[:, : history + total]
         extended[:, history:] = block
         sections = -(-total // SECTION)
-        magnitude = self._magnitude[:, : (sections + 1) * SECTION]
-        np.abs(extended, out=magnitude[:, : history + total])
-        magnitude[:, history + total :] = 0.0
-        self._sample_peak = max(self._sample_peak, float(magnitude[:, history:].max()))
+        magnitude = self._magnitude[:, : sections + 1]
+        flat = magnitude.reshape(channels, -1)
+        np.abs(extended, out=flat[:, : history + total])
+        flat[:, history + total :] = 0.0
+        self._sample_peak = max(self._sample_peak, float(flat[:, history:].max()))
         if self._kernel is not None:
-            maxima = magnitude.reshape(channels, sections + 1, SECTION).max(axis=2)
+            maxima = magnitude.max(axis=2)
             # Section s's outputs read samples s*SECTION .. (s+1)*SECTION + history - 1
             # of `extended`: its own stretch and the start of the next.
             reach = np.maximum(maxima[:, :-1], maxima[:, 1:]) * self._gain
@@ -138,6 +140,6 @@ class PeakMeter:
     def _interpolate(self, stretch: np.ndarray) -> None:
         assert self._kernel is not None
         windows = sliding_window_view(stretch, self._kernel.shape[0])
-        phases = self._phases[: windows.shape[0], : self._kernel.shape[1]]
+        phases = self._phases[: windows.shape[0]]
         matmul_rows(windows, self._kernel, phases)
         self._true_peak = max(self._true_peak, float(phases.max()), -float(phases.min()))
