@@ -41,6 +41,10 @@ MANYLINUX_TAGS = ("manylinux_2_34", "manylinux_2_28", "manylinux2014")
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Installer tooling that pip may leave in --target and nothing imports at run time.
 INSTALLER_TOOLING = frozenset({"pip", "setuptools", "wheel"})
+# name[extras] version-specifiers ; marker (PEP 508, without URL requirements).
+_REQUIREMENT = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<extras>\[[^\]]*\])?[^;]*(?P<marker>;.*)?$"
+)
 DIST_INFO_BULK = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 # Bump when the recipe changes so cached bundles built by an older recipe are not reused.
 RECIPE_VERSION = "1"
@@ -101,11 +105,14 @@ def runtime_requirements(project_root: Path = PROJECT_ROOT) -> tuple[str, ...]:
     declared = [*pyproject["dependencies"], *pyproject["optional-dependencies"]["aws"]]
     pinned = []
     for requirement in declared:
-        name = _requirement_name(requirement)
+        match = _REQUIREMENT.match(requirement)
+        if match is None:
+            raise BundlingError(f"Cannot read requirement {requirement!r} of pyproject.toml")
+        name, extras, marker = match.group("name", "extras", "marker")
         if _normalise(name) in RUNTIME_PROVIDED:
             continue
         try:
-            pinned.append(f"{name}=={metadata.version(name)}")
+            pinned.append(f"{name}{extras or ''}=={metadata.version(name)}{marker or ''}")
         except metadata.PackageNotFoundError:
             pinned.append(requirement)
     return tuple(pinned)
@@ -289,13 +296,6 @@ def _package_files(package_dir: Path) -> list[Path]:
         and "__pycache__" not in path.parts
         and path.suffix not in {".pyc", ".pyo"}
     )
-
-
-def _requirement_name(requirement: str) -> str:
-    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
-    if match is None:
-        raise BundlingError(f"Cannot read a package name from requirement {requirement!r}")
-    return match.group(0)
 
 
 def _normalise(name: str) -> str:
