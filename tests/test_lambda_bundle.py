@@ -15,6 +15,7 @@ What is checked, and what cannot be here:
 from __future__ import annotations
 
 import glob
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -175,6 +176,24 @@ def test_key_follows_sources_requirements_and_architecture(tmp_path: Path) -> No
     assert spec.key() == key
     (package / "errors.py").write_text((package / "errors.py").read_text() + "\n# edited\n")
     assert spec.key() != key
+
+
+def test_requirements_come_from_pyproject_pinned_to_installed_versions(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\n"
+        'dependencies = ["numpy>=1.26", "uvicorn[standard]>=0.30", '
+        '"no-such-backport>=2; python_version < \'3.11\'", "no-such-distribution-here>=1"]\n'
+        "[project.optional-dependencies]\n"
+        'aws = ["boto3>=1.34", "mangum>=0.19; python_version >= \'3.8\'"]\n'
+    )
+    installed = {name: importlib.metadata.version(name) for name in ("numpy", "uvicorn", "mangum")}
+    assert runtime_requirements(tmp_path) == (
+        f"numpy=={installed['numpy']}",
+        f"uvicorn[standard]=={installed['uvicorn']}",
+        "no-such-backport>=2; python_version < '3.11'",
+        "no-such-distribution-here>=1",
+        f"mangum=={installed['mangum']}; python_version >= '3.8'",
+    )
 
 
 def test_pip_failure_stops_the_build_with_its_reason(tmp_path: Path) -> None:
