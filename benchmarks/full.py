@@ -174,6 +174,7 @@ def main() -> int:
     audio_only = AnalysisOptions(video_metrics=False)
     full = AnalysisOptions()
     fast = AnalysisOptions(video_keyframes_only=True)
+    run_task(str(clips[0]), options=full)  # warm-up: imports, codec tables, first allocations
     rows = []
     totals = {"ffmpeg": 0.0, "audio": 0.0, "full": 0.0, "fast": 0.0}
     for clip in clips:

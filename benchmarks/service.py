@@ -237,14 +237,16 @@ def main() -> int:
         urls = [files.publish(clips[i % len(clips)], f"f{i:04d}.mp4") for i in range(largest)]
         httpx.get(urls[0]).raise_for_status()
 
-        runs = [end_to_end(directory, urls[:size], w) for w in args.workers for size in args.sizes]
+        # Each service run is followed at once by the CLI on the same files, so that
+        # both see the same load on a shared machine.
+        runs: list[Run] = []
+        cli: dict[tuple[int, int], float] = {}
+        for workers in args.workers:
+            for size in args.sizes:
+                runs.append(end_to_end(directory, urls[:size], workers))
+                cli[(workers, size)] = size / cli_seconds(urls[:size], workers)
         latencies = {
             size: submit_latencies(directory, urls[:size], LATENCY_ROUNDS.get(size, 10))
-            for size in args.sizes
-        }
-        cli = {
-            (w, size): size / cli_seconds(urls[:size], w)
-            for w in args.workers
             for size in args.sizes
         }
         sizes = [clip.stat().st_size for clip in clips]

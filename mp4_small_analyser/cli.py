@@ -199,9 +199,9 @@ def print_report(console: Console, results: Sequence[TaskResult]) -> None:
             console.print(f"  {result.error}", highlight=False)
             continue
         console.print(Text(f"completed in {result.processing_time:.2f} s", style="green"))
-        for label, line in _report_lines(result):
-            if line:
-                console.print(f"  {label:<10} {line}", highlight=False)
+        for label, facts in _report_lines(result):
+            if facts:
+                console.print(f"  {label:<10} {facts}", highlight=False)
         for check in result.results.checks:
             mark, style = _SEVERITY[check.severity]
             line = Text(f"  {'':<10} ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -124,6 +125,14 @@ def test_results_table_keys_index_and_protection(default: Synthesis) -> None:
     )
 
 
+def test_production_stacks_are_protected(default: Synthesis, full: Synthesis) -> None:
+    for synthesis, protected in ((default, False), (full, True)):
+        artifacts = json.loads((synthesis.outdir / "manifest.json").read_text())["artifacts"]
+        for stack_id in ("Mp4AnalyserCallbackStack", "Mp4SmallAnalyserCdkStack"):
+            properties = artifacts[stack_id]["properties"]
+            assert properties.get("terminationProtection", False) is protected
+
+
 def test_production_table_is_retained_and_protected(full: Synthesis) -> None:
     full.callback.has_resource(
         "AWS::DynamoDB::Table",
@@ -135,7 +144,6 @@ def test_production_table_is_retained_and_protected(full: Synthesis) -> None:
             "UpdateReplacePolicy": "Retain",
         },
     )
-    assert full.template("Mp4AnalyserCallbackStack").get("Description")
 
 
 # --- Callback stack: the API and its function --------------------------------------------------

@@ -7,6 +7,9 @@ never the report.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -99,12 +102,12 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             _AudioMeters(container, audio_index, options) if audio_index is not None else None
         )
         picture = PictureMeter(options) if video_index is not None else None
-        for item in decoder:
-            if isinstance(item, LumaFrame):
-                if picture is not None:
-                    picture.add(item)
-            elif audio_meters is not None:
-                audio_meters.add(item)
+        with _InBackground(picture.add if picture else None) as add_frame:
+            for item in decoder:
+                if isinstance(item, LumaFrame):
+                    add_frame(item)
+                elif audio_meters is not None:
+                    audio_meters.add(item)
         if decoder.audio is not None and audio_meters is not None:
             if (reason := decoder.failure(decoder.audio)) is not None:
                 measured.notes.append(metrics_unavailable("audio", reason))
@@ -129,6 +132,37 @@ def _decodable(
     if track is None or index is None or not wanted or track.encrypted:
         return None
     return index
+
+
+class _InBackground:
+    """Feed frames to a meter on a second thread while this one decodes.
+
+    FFmpeg's decoder and numpy both release the GIL, so the picture metrics of one
+    frame overlap the decoding of the next. At most `depth` frames wait, bounding memory.
+    """
+
+    def __init__(self, consume: Callable[[LumaFrame], None] | None, depth: int = 4) -> None:
+        self._consume = consume
+        self._depth = depth
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picture")
+        self._pending: deque[Future[None]] = deque()
+
+    def __enter__(self) -> Callable[[LumaFrame], None]:
+        return self._submit
+
+    def _submit(self, frame: LumaFrame) -> None:
+        if self._consume is None:
+            return
+        self._pending.append(self._pool.submit(self._consume, frame))
+        while len(self._pending) > self._depth:
+            self._pending.popleft().result()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _AudioMeters:

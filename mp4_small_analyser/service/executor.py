@@ -90,7 +90,11 @@ class AnalysisProcess:
         except (EOFError, OSError):
             if self._interrupted.is_set():
                 raise AnalysisInterruptedError(message.task_id) from None
-            exit_code = self._process.exitcode if self._process else None
+            exit_code = None
+            if self._process is not None:
+                # The pipe closes as the child dies; its exit status comes a moment later.
+                self._process.join(1)
+                exit_code = self._process.exitcode
             logger.error("analysis process died (exit code %s)", exit_code)
             self._replace()
             return failed_result(

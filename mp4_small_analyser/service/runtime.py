@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import NoReturn, Protocol
 
 from mp4_small_analyser.service.backends import Backends
@@ -74,11 +75,11 @@ class LocalRuntime:
             logger.info("deleted %d expired record(s)", purged)
         for index, slot in enumerate(self._slots):
             slot.start()
-            self._threads.append(self._thread(f"analysis-{index}", self._analysis_loop, slot))
-        for index in range(DELIVERY_THREADS):
-            self._delivery_threads.append(
-                self._thread(f"delivery-{index}", self._delivery_loop, None)
+            self._threads.append(
+                self._spawn(f"analysis-{index}", partial(self._analysis_loop, slot))
             )
+        for index in range(DELIVERY_THREADS):
+            self._delivery_threads.append(self._spawn(f"delivery-{index}", self._delivery_loop))
         logger.info("%d analysis worker(s) started", len(self._slots))
 
     def stop(self) -> None:
@@ -105,13 +106,8 @@ class LocalRuntime:
             "worker_restarts": sum(slot.restarts for slot in self._slots),
         }
 
-    def _thread(
-        self,
-        name: str,
-        target: Callable[[AnalysisProcess | None], None],
-        slot: AnalysisProcess | None,
-    ) -> threading.Thread:
-        thread = threading.Thread(target=target, args=(slot,), name=name, daemon=True)
+    def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         return thread
 
@@ -119,8 +115,7 @@ class LocalRuntime:
         backends = self._backends
         return deps_from_settings(self._settings, backends.store, backends.deliveries, analyse)
 
-    def _analysis_loop(self, slot: AnalysisProcess | None) -> None:
-        assert slot is not None
+    def _analysis_loop(self, slot: AnalysisProcess) -> None:
         deps = self._deps(slot.analyse)
         lease_seconds = (
             self._settings.analysis_timeout + self._settings.callback_timeout + LEASE_MARGIN
@@ -130,7 +125,7 @@ class LocalRuntime:
         finally:
             deps.sender.close()
 
-    def _delivery_loop(self, _: AnalysisProcess | None) -> None:
+    def _delivery_loop(self) -> None:
         deps = self._deps(_no_analysis)
         try:
             self._consume(
