@@ -28,8 +28,17 @@ class Settings(BaseSettings):
     store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     database_path: Path = Field(Path("./var/mp4-analyser.db"), description="SQLite file.")
     table_name: str | None = Field(None, description="DynamoDB table (STORE_BACKEND=dynamodb).")
-    queue_backend: Literal["sqlite", "sqs"] = "sqlite"
+    queue_backend: Literal["sqlite", "sqs", "none"] = Field(
+        "sqlite",
+        description="sqs: one queue carries analyses and callback retries (the Lambda worker "
+        "takes both); none: a process that only serves results (submissions answer 503).",
+    )
     queue_url: str | None = Field(None, description="SQS queue URL (QUEUE_BACKEND=sqs).")
+    results_base_url: str | None = Field(
+        None,
+        description="Public base URL of the results API, for the `batch_url` of async answers "
+        "when another host serves it (AWS: the callback API); default: this server.",
+    )
 
     # Security
     api_key: SecretStr | None = Field(
@@ -91,5 +100,7 @@ class Settings(BaseSettings):
     def source_limits(self) -> SourceLimits:
         """Fetch limits of one analysed file under these settings."""
         return SourceLimits(
-            max_file_size=self.max_file_size, allow_private_urls=self.allow_private_urls
+            max_file_size=self.max_file_size,
+            allow_private_urls=self.allow_private_urls,
+            allowed_s3_buckets=tuple(self.allowed_s3_buckets),
         )

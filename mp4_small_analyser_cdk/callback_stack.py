@@ -13,6 +13,14 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from mp4_small_analyser.aws.table import (
+    BATCH_INDEX,
+    BATCH_KEY,
+    INDEX_ATTRIBUTES,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+)
 from mp4_small_analyser_cdk.bundling import LambdaPackage
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
@@ -21,16 +29,20 @@ from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import service_rest_api
 from mp4_small_analyser_cdk.retention import removal_policy
 
-BATCH_INDEX_NAME = "BatchIdIndex"
-TTL_ATTRIBUTE = "expires_at"
-# Data-plane actions the service's store uses. No DeleteItem: records expire through the TTL.
-TABLE_READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"]
-TABLE_WRITE_ACTIONS = [
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
+# The DynamoDB calls each function's store makes (mp4_small_analyser/aws/dynamodb_store.py), no
+# more; tests/test_aws_lambda.py checks them against the calls the handlers make. No DeleteItem:
+# records expire through the TTL.
+CALLBACK_TABLE_ACTIONS = [
+    "dynamodb:PutItem",  # received and simulated callbacks
+    "dynamodb:Query",  # a task's latest record; a batch's tasks (BatchIdIndex)
+    "dynamodb:BatchGetItem",  # the records of a batch page
 ]
+SUBMISSION_TABLE_ACTIONS = [
+    "dynamodb:BatchWriteItem",  # a batch's queued records
+    "dynamodb:UpdateItem",  # tasks failed when the queue refuses them
+    "dynamodb:GetItem",  # results of a sync batch
+]
+WORKER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 # Only `GET /test/results` (newest records across the table) needs a scan.
 TABLE_SCAN_ACTIONS = ["dynamodb:Scan"]
 
@@ -47,7 +59,7 @@ class SharedResources:
 
 def table_resources(table: dynamodb.ITable) -> list[str]:
     """The table and its batch index, named: no `index/*` wildcard."""
-    return [table.table_arn, f"{table.table_arn}/index/{BATCH_INDEX_NAME}"]
+    return [table.table_arn, f"{table.table_arn}/index/{BATCH_INDEX}"]
 
 
 def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[str, str]:
@@ -94,13 +106,13 @@ class Mp4AnalyserCallbackStack(Stack):
             memory_size=config.lambda_memory_size,
             environment={
                 **store_environment(config, self.table),
+                # Results only: submissions go to the analyser stack's function.
+                "QUEUE_BACKEND": "none",
                 **signing_environment(self.signing_secret),
             },
         )
         scan = TABLE_SCAN_ACTIONS if config.enable_test_endpoints else []
-        self.handler.grant(
-            [*TABLE_READ_ACTIONS, *TABLE_WRITE_ACTIONS, *scan], table_resources(self.table)
-        )
+        self.handler.grant([*CALLBACK_TABLE_ACTIONS, *scan], table_resources(self.table))
         if self.signing_secret is not None:
             self.signing_secret.grant_read(self.handler.role)
 
@@ -140,8 +152,10 @@ class Mp4AnalyserCallbackStack(Stack):
             self,
             "ResultsTable",
             table_name=config.table_name,
-            partition_key=dynamodb.Attribute(name="task_id", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="timestamp", type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(
+                name=PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
@@ -152,11 +166,14 @@ class Mp4AnalyserCallbackStack(Stack):
             removal_policy=removal_policy(config),
             deletion_protection=config.is_production,
         )
+        # Batch reads take keys, status and expiry from the index and the records from the
+        # table: projecting only those keeps each index write to one unit.
         table.add_global_secondary_index(
-            index_name=BATCH_INDEX_NAME,
-            partition_key=dynamodb.Attribute(name="batch_id", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="timestamp", type=dynamodb.AttributeType.STRING),
-            projection_type=dynamodb.ProjectionType.ALL,
+            index_name=BATCH_INDEX,
+            partition_key=dynamodb.Attribute(name=BATCH_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=list(INDEX_ATTRIBUTES),
         )
         return table
 

@@ -85,12 +85,12 @@ class DeploymentConfig(BaseModel):
         API_GATEWAY_MAX_INTEGRATION_SECONDS, alias="SUBMISSION_TIMEOUT", ge=3, le=900
     )
     submission_memory_size: int = Field(
-        2048,
+        1024,
         alias="SUBMISSION_MEMORY_SIZE",
         ge=128,
         le=10240,
-        description="MB; sync batches are analysed in this function, and Lambda's CPU grows "
-        "with memory.",
+        description="MB; the function validates and queues batches (the workers analyse sync "
+        "ones too); Lambda's CPU, hence its cold start, grows with memory.",
     )
     worker_timeout: int = Field(120, alias="WORKER_TIMEOUT", ge=10, le=900)
     worker_memory_size: int = Field(2048, alias="WORKER_MEMORY_SIZE", ge=128, le=10240)
@@ -99,7 +99,7 @@ class DeploymentConfig(BaseModel):
         alias="ANALYSIS_EPHEMERAL_STORAGE_MB",
         ge=512,
         le=10240,
-        description="/tmp of the submission and worker functions, MB: a file from a server that "
+        description="/tmp of the worker function, MB: a file from a server that "
         "ignores Range is downloaded whole and spills there beyond 64 MiB.",
     )
     worker_batch_size: int = Field(
@@ -143,8 +143,9 @@ class DeploymentConfig(BaseModel):
         None,
         alias="ANALYSIS_TIMEOUT",
         ge=1,
-        description="Seconds per file; defaults to WORKER_TIMEOUT minus 15 s so a timed-out "
-        "file is still recorded as ANALYSIS_TIMEOUT before Lambda stops the worker.",
+        description="Seconds per file; defaults to (WORKER_TIMEOUT - 15 s) / WORKER_BATCH_SIZE "
+        "so every message of a batch has its full time and a timed-out file is still recorded "
+        "as ANALYSIS_TIMEOUT before Lambda stops the worker.",
     )
     max_sync_files: int = Field(10, alias="MAX_SYNC_FILES", ge=1, le=1000)
     sync_timeout: int = Field(
@@ -212,7 +213,7 @@ class DeploymentConfig(BaseModel):
     def worker_analysis_timeout(self) -> int:
         if self.analysis_timeout is not None:
             return self.analysis_timeout
-        return self.worker_timeout - 15
+        return (self.worker_timeout - 15) // self.worker_batch_size
 
     @property
     def queue_visibility_timeout(self) -> int:

@@ -12,12 +12,11 @@ from constructs import Construct
 
 from mp4_small_analyser_cdk.bundling import LambdaPackage
 from mp4_small_analyser_cdk.callback_stack import (
-    TABLE_READ_ACTIONS,
-    TABLE_WRITE_ACTIONS,
+    SUBMISSION_TABLE_ACTIONS,
+    WORKER_TABLE_ACTIONS,
     SharedResources,
     signing_environment,
     store_environment,
-    table_resources,
 )
 from mp4_small_analyser_cdk.config import API_GATEWAY_MAX_INTEGRATION_SECONDS, DeploymentConfig
 from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
@@ -70,15 +69,12 @@ class Mp4SmallAnalyserCdkStack(Stack):
             ),
         )
 
-        analysis_environment = {
+        queue_environment = {
             **store_environment(config, shared.table),
             "QUEUE_BACKEND": "sqs",
             "QUEUE_URL": self.queue.queue_url,
             "ALLOW_PRIVATE_URLS": "false",
             "ALLOWED_S3_BUCKETS": ",".join(config.allowed_s3_buckets),
-            "ANALYSIS_TIMEOUT": str(config.worker_analysis_timeout),
-            "MAX_SYNC_FILES": str(config.max_sync_files),
-            "SYNC_TIMEOUT": str(config.sync_timeout),
         }
         self.submission = ServiceFunction(
             self,
@@ -87,11 +83,17 @@ class Mp4SmallAnalyserCdkStack(Stack):
             package=package,
             handler=SUBMISSION_HANDLER,
             name="submission",
-            description="Accepts batches: queues async ones, analyses small sync ones.",
+            description="Accepts batches and queues their tasks; answers sync ones with the "
+            "results the workers store.",
             timeout_seconds=config.submission_timeout,
             memory_size=config.submission_memory_size,
-            environment=analysis_environment,
-            ephemeral_storage_mb=config.analysis_ephemeral_storage_mb,
+            environment={
+                **queue_environment,
+                "MAX_SYNC_FILES": str(config.max_sync_files),
+                "SYNC_TIMEOUT": str(config.sync_timeout),
+                # Batches are read back from the callback stack's API.
+                "RESULTS_BASE_URL": shared.callback_api.url,
+            },
         )
         self.worker = ServiceFunction(
             self,
@@ -103,7 +105,11 @@ class Mp4SmallAnalyserCdkStack(Stack):
             description="Analyses queued tasks, stores results and delivers callbacks.",
             timeout_seconds=config.worker_timeout,
             memory_size=config.worker_memory_size,
-            environment={**analysis_environment, **signing_environment(shared.signing_secret)},
+            environment={
+                **queue_environment,
+                "ANALYSIS_TIMEOUT": str(config.worker_analysis_timeout),
+                **signing_environment(shared.signing_secret),
+            },
             reserved_concurrency=config.worker_reserved_concurrency,
             ephemeral_storage_mb=config.analysis_ephemeral_storage_mb,
         )
@@ -179,28 +185,29 @@ class Mp4SmallAnalyserCdkStack(Stack):
         )
 
     def _grant_access(self, config: DeploymentConfig, shared: SharedResources) -> None:
-        table_actions = [*TABLE_READ_ACTIONS, *TABLE_WRITE_ACTIONS]
-        for function in (self.submission, self.worker):
-            function.grant(table_actions, table_resources(shared.table))
+        table = shared.table
+        self.submission.grant(SUBMISSION_TABLE_ACTIONS, [table.table_arn])
+        self.worker.grant(WORKER_TABLE_ACTIONS, [table.table_arn])
         self.queue.grant_send_messages(self.submission.role)
+        # Callback retries are queued again with a delay (the event source grants the rest).
+        pass
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:
             return
         bucket_arns = [f"arn:{self.partition}:s3:::{name}" for name in config.allowed_s3_buckets]
         object_arns = [f"{arn}/*" for arn in bucket_arns]
-        # Sync batches are analysed by the submission function, async ones by the workers.
-        for function in (self.submission, self.worker):
-            function.grant(["s3:GetObject"], object_arns)
-            # ListBucket turns a missing key into 404 instead of 403, so it maps to FILE_NOT_FOUND.
-            function.grant(["s3:ListBucket"], bucket_arns)
-            suppress(
-                function.role,
-                ["AwsSolutions-IAM5"],
-                "s3:GetObject on the objects of the buckets listed in ALLOWED_S3_BUCKETS only; "
-                "object keys are the callers' and cannot be known at deploy time.",
-                applies_to=[f"Resource::{arn}" for arn in object_arns],
-            )
+        # Only the worker reads files: sync batches are analysed by the workers too.
+        self.worker.grant(["s3:GetObject"], object_arns)
+        # ListBucket turns a missing key into 404 instead of 403, so it maps to FILE_NOT_FOUND.
+        self.worker.grant(["s3:ListBucket"], bucket_arns)
+        suppress(
+            self.worker.role,
+            ["AwsSolutions-IAM5"],
+            "s3:GetObject on the objects of the buckets listed in ALLOWED_S3_BUCKETS only; "
+            "object keys are the callers' and cannot be known at deploy time.",
+            applies_to=[f"Resource::{arn}" for arn in object_arns],
+        )
 
     def _submission_api(self, config: DeploymentConfig) -> apigw.RestApi:
         api = service_rest_api(

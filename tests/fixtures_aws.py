@@ -1,4 +1,5 @@
-"""A real moto server process on 127.0.0.1, with boto3 pointed at it by endpoint URL."""
+"""A real moto server process on 127.0.0.1, with boto3 pointed at it by endpoint URL,
+and the deployment's table and queues recreated in it (tests/aws_deployment.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import boto3
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from tests.aws_deployment import Deployment, Queues
 
 REGION = "eu-west-1"
 
@@ -58,3 +64,44 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     return moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def aws_deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """The two stacks as `cdk synth` makes them of .env.example (assets not bundled)."""
+    # Imported here: loading the CDK (a Node.js process) is for the tests that need it.
+    from tests.aws_deployment import read_deployment
+    from tests.cdk_synth import example_config, synthesize
+
+    outdir = tmp_path_factory.mktemp("cdk-for-aws-tests")
+    return read_deployment(synthesize(example_config(), outdir))
+
+
+@pytest.fixture
+def results_table(aws_env: str, aws_deployment: Deployment) -> Iterator[str]:
+    """The name of a fresh table defined as the callback stack's."""
+    from tests.aws_deployment import create_table
+
+    client = boto3.client("dynamodb")
+    name = create_table(client, aws_deployment)
+    yield name
+    client.delete_table(TableName=name)
+
+
+@pytest.fixture
+def sqs_queues(aws_env: str, aws_deployment: Deployment) -> Iterator[Callable[[str], Queues]]:
+    """Task queues with their dead-letter queues, defined as the analyser stack's, by name."""
+    from tests.aws_deployment import create_queues
+
+    client = boto3.client("sqs")
+    made: dict[str, Queues] = {}
+
+    def queues(name: str) -> Queues:
+        if name not in made:
+            made[name] = create_queues(client, aws_deployment)
+        return made[name]
+
+    yield queues
+    for created in made.values():
+        client.delete_queue(QueueUrl=created.url)
+        client.delete_queue(QueueUrl=created.dead_letter_url)

@@ -1,7 +1,8 @@
 """Service test fixtures: backend factories for the contract suites, and a real server.
 
-Contract suites run once per entry of `STORE_FACTORIES` / `QUEUE_FACTORIES`;
-another backend (DynamoDB, SQS) joins them by adding a factory here.
+Contract suites run once per entry of `STORE_FACTORIES` / `QUEUE_FACTORIES`:
+SQLite, and DynamoDB / SQS on the moto server (tables and queues as the CDK
+stacks define them, see tests/aws_deployment.py).
 
 `ServiceProcess` runs `mp4-analyser serve --port 0` in its own process group
 (so `kill -9` takes its workers too), reads the bound port from its banner and
@@ -24,6 +25,8 @@ import httpx
 import numpy as np
 import pytest
 
+from mp4_small_analyser.aws.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.aws.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.service.records import TERMINAL_STATUSES, TaskRecord
 from mp4_small_analyser.service.result_store import ResultStore
 from mp4_small_analyser.service.sqlite_db import SqliteDatabase
@@ -34,28 +37,56 @@ from mp4_small_analyser.settings import Settings
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.mediagen import moving_pattern, sine, write_video
 
-StoreFactory = Callable[[Path], ResultStore]
-QueueFactory = Callable[[Path, str], TaskQueue]
+StoreFactory = Callable[[pytest.FixtureRequest, Path], ResultStore]
+QueueFactory = Callable[[pytest.FixtureRequest, Path], Callable[[str], TaskQueue]]
+"""Given the fixture's request (for the fixtures a backend needs) and a directory,
+a store / a maker of queues by name on one backend instance."""
 
-STORE_FACTORIES: dict[str, StoreFactory] = {
-    "sqlite": lambda directory: SqliteResultStore(SqliteDatabase(directory / "store.db")),
-}
-QUEUE_FACTORIES: dict[str, QueueFactory] = {
-    "sqlite": lambda directory, name: SqliteTaskQueue(SqliteDatabase(directory / "q.db"), name),
-}
+
+def _sqlite_store(request: pytest.FixtureRequest, directory: Path) -> ResultStore:
+    return SqliteResultStore(SqliteDatabase(directory / "store.db"))
+
+
+def _dynamodb_store(request: pytest.FixtureRequest, directory: Path) -> ResultStore:
+    return DynamoDbResultStore(request.getfixturevalue("results_table"))
+
+
+def _sqlite_queues(request: pytest.FixtureRequest, directory: Path) -> Callable[[str], TaskQueue]:
+    return lambda name: SqliteTaskQueue(SqliteDatabase(directory / "q.db"), name)
+
+
+def _sqs_queues(request: pytest.FixtureRequest, directory: Path) -> Callable[[str], TaskQueue]:
+    queues = request.getfixturevalue("sqs_queues")
+    return lambda name: SqsTaskQueue(queues(name).url)
+
+
+STORE_FACTORIES: dict[str, StoreFactory] = {"sqlite": _sqlite_store, "dynamodb": _dynamodb_store}
+QUEUE_FACTORIES: dict[str, QueueFactory] = {"sqlite": _sqlite_queues, "sqs": _sqs_queues}
+QUEUES_IGNORING_STALE_RECEIPTS = ["sqlite"]
+"""Backends where `ack` with the receipt of an earlier receive deletes nothing; SQS may
+delete the message with it (handlers are idempotent, so the service does not rely on it)."""
 
 
 @pytest.fixture(params=list(STORE_FACTORIES))
 def result_store(request: pytest.FixtureRequest, tmp_path: Path) -> ResultStore:
     factory: StoreFactory = STORE_FACTORIES[request.param]
-    return factory(tmp_path)
+    return factory(request, tmp_path)
 
 
 @pytest.fixture(params=list(QUEUE_FACTORIES))
 def queue_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], TaskQueue]:
     """Makes queues by name on one backend instance (names isolate queues)."""
     factory: QueueFactory = QUEUE_FACTORIES[request.param]
-    return lambda name: factory(tmp_path, name)
+    return factory(request, tmp_path)
+
+
+@pytest.fixture(params=QUEUES_IGNORING_STALE_RECEIPTS)
+def receipt_checking_queue_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Callable[[str], TaskQueue]:
+    """`queue_factory` for the backends that ignore stale receipts."""
+    factory: QueueFactory = QUEUE_FACTORIES[request.param]
+    return factory(request, tmp_path)
 
 
 # ------------------------------------------------------------------ media

@@ -12,11 +12,12 @@ from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
 
 from mp4_small_analyser_cdk.callback_stack import (
-    TABLE_READ_ACTIONS,
+    CALLBACK_TABLE_ACTIONS,
+    SUBMISSION_TABLE_ACTIONS,
     TABLE_SCAN_ACTIONS,
-    TABLE_WRITE_ACTIONS,
+    WORKER_TABLE_ACTIONS,
 )
-from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER
+from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
     STACK_IDS,
     Synthesis,
@@ -150,7 +151,11 @@ def _tags(properties: dict[str, Any]) -> dict[str, str]:
 # --- IAM: least privilege ------------------------------------------------------------------------
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-TABLE_ACTIONS = set(TABLE_READ_ACTIONS) | set(TABLE_WRITE_ACTIONS)
+TABLE_ACTIONS = {
+    CALLBACK_HANDLER: set(CALLBACK_TABLE_ACTIONS),
+    SUBMISSION_HANDLER: set(SUBMISSION_TABLE_ACTIONS),
+    WORKER_HANDLER: set(WORKER_TABLE_ACTIONS),
+}
 
 
 def test_no_wildcard_actions_and_star_resources_only_for_xray(synthesis: Synthesis) -> None:
@@ -165,23 +170,33 @@ def test_no_wildcard_actions_and_star_resources_only_for_xray(synthesis: Synthes
 
 
 def test_table_access_is_named_and_without_delete(synthesis: Synthesis) -> None:
-    for stack_id, template in synthesis.templates().items():
-        callback_role = None
-        if stack_id == "Mp4AnalyserCallbackStack":
-            _, function = function_by_handler(template, CALLBACK_HANDLER)
-            callback_role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    roles = {}
+    for template in synthesis.templates().values():
+        for handler in TABLE_ACTIONS:
+            if handler in json.dumps(template):
+                _, function = function_by_handler(template, handler)
+                roles[function["Properties"]["Role"]["Fn::GetAtt"][0]] = handler
+    granted: dict[str, set[str]] = {handler: set() for handler in TABLE_ACTIONS}
+    for template in synthesis.templates().values():
         for role, statement in policy_statements(template):
             actions = set(as_list(statement["Action"]))
             dynamodb = {action for action in actions if action.startswith("dynamodb:")}
             if not dynamodb:
                 continue
-            scan_allowed = role == callback_role and synthesis.config.enable_test_endpoints
-            allowed = TABLE_ACTIONS | (set(TABLE_SCAN_ACTIONS) if scan_allowed else set())
-            assert dynamodb <= allowed, (role, dynamodb - allowed)
-            assert dynamodb >= TABLE_ACTIONS
+            handler = roles[role]
+            scan_allowed = handler == CALLBACK_HANDLER and synthesis.config.enable_test_endpoints
+            allowed = TABLE_ACTIONS[handler] | (set(TABLE_SCAN_ACTIONS) if scan_allowed else set())
+            assert dynamodb <= allowed, (handler, dynamodb - allowed)
+            granted[handler] |= dynamodb
             resources = as_list(statement["Resource"])
-            assert len(resources) == 2
-            assert json.dumps(resources[1]).endswith('"/index/BatchIdIndex"]]}')
+            # Only the callback function reads the batch index; each resource is named.
+            if handler == CALLBACK_HANDLER:
+                assert len(resources) == 2
+                assert json.dumps(resources[1]).endswith('"/index/BatchIdIndex"]]}')
+            else:
+                assert len(resources) == 1 and "index" not in json.dumps(resources)
+    for handler, actions in granted.items():
+        assert actions >= TABLE_ACTIONS[handler], (handler, TABLE_ACTIONS[handler] - actions)
 
 
 def test_s3_reads_only_the_allowed_buckets(synthesis: Synthesis) -> None:
@@ -203,8 +218,8 @@ def test_s3_reads_only_the_allowed_buckets(synthesis: Synthesis) -> None:
             assert actions == ["s3:ListBucket"]
             assert sorted(as_list(statement["Resource"])) == expected_buckets
         seen.append(actions[0])
-    # The submission function (sync batches) and the worker each read the buckets.
-    assert sorted(seen) == (["s3:GetObject"] * 2 + ["s3:ListBucket"] * 2 if buckets else [])
+    # Only the worker reads files (sync batches are analysed by the workers too).
+    assert sorted(seen) == (["s3:GetObject", "s3:ListBucket"] if buckets else [])
 
 
 def test_function_roles_have_no_managed_policies(synthesis: Synthesis) -> None:

@@ -34,6 +34,8 @@ def test_defaults() -> None:
     assert config.lambda_architecture == "arm64"
     assert config.queue_visibility_timeout == 720
     assert config.worker_analysis_timeout == 105
+    batched = load_config(None, {**ACCOUNT, "WORKER_BATCH_SIZE": "5"})
+    assert batched.worker_analysis_timeout == (120 - 15) // 5
     assert config.enable_test_endpoints is False
     assert config.create_callback_signing_secret is True
     assert config.is_production is False

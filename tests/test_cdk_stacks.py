@@ -109,7 +109,10 @@ def test_results_table_keys_index_and_protection(default: Synthesis) -> None:
                             {"AttributeName": "batch_id", "KeyType": "HASH"},
                             {"AttributeName": "timestamp", "KeyType": "RANGE"},
                         ],
-                        "Projection": {"ProjectionType": "ALL"},
+                        "Projection": {
+                            "ProjectionType": "INCLUDE",
+                            "NonKeyAttributes": ["status", "expires_at"],
+                        },
                     }
                 ],
                 "BillingMode": "PAY_PER_REQUEST",
@@ -261,6 +264,7 @@ def test_callback_function_environment(default: Synthesis) -> None:
         "RESULT_TTL_DAYS": "30",
         "ENABLE_TEST_ENDPOINTS": "false",
         "LOG_FORMAT": "json",
+        "QUEUE_BACKEND": "none",
         "CALLBACK_SIGNING_SECRET_ARN": {"Ref": secret_id},
     }
 
@@ -405,7 +409,10 @@ def test_worker_consumes_the_queue_with_partial_batch_failures(
 
 def test_worker_and_submission_function_settings(default: Synthesis) -> None:
     template = default.template("Mp4SmallAnalyserCdkStack")
-    for handler, timeout, memory in ((WORKER_HANDLER, 120, 2048), (SUBMISSION_HANDLER, 29, 2048)):
+    for handler, timeout, memory, storage in (
+        (WORKER_HANDLER, 120, 2048, {"Size": 2048}),
+        (SUBMISSION_HANDLER, 29, 1024, None),
+    ):
         _, function = function_by_handler(template, handler)
         properties = function["Properties"]
         assert properties["Runtime"] == "python3.12"
@@ -413,7 +420,7 @@ def test_worker_and_submission_function_settings(default: Synthesis) -> None:
         assert (properties["Timeout"], properties["MemorySize"]) == (timeout, memory)
         assert properties["TracingConfig"] == {"Mode": "Active"}
         assert properties["LoggingConfig"]["LogFormat"] == "JSON"
-        assert properties["EphemeralStorage"] == {"Size": 2048}
+        assert properties.get("EphemeralStorage") == storage
         assert _log_group_of(template, handler)["Properties"]["RetentionInDays"] == 30
 
 
@@ -426,7 +433,8 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
     )
     submission = _env(template, SUBMISSION_HANDLER)
     table_name = submission.pop("TABLE_NAME")
-    assert submission == {
+    results_url = submission.pop("RESULTS_BASE_URL")
+    queue = {
         "STORE_BACKEND": "dynamodb",
         "RESULT_TTL_DAYS": "30",
         "ENABLE_TEST_ENDPOINTS": "false",
@@ -435,18 +443,19 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
         "QUEUE_URL": {"Ref": queue_id},
         "ALLOW_PRIVATE_URLS": "false",
         "ALLOWED_S3_BUCKETS": "",
-        "ANALYSIS_TIMEOUT": "105",
-        "MAX_SYNC_FILES": "10",
-        "SYNC_TIMEOUT": "25",
     }
-    # The table comes from the callback stack.
+    assert submission == {**queue, "MAX_SYNC_FILES": "10", "SYNC_TIMEOUT": "25"}
+    # The table and the results API come from the callback stack.
     assert "Mp4AnalyserCallbackStack" in str(table_name)
+    assert "Mp4AnalyserCallbackStack" in str(results_url) and "CallbackApi" in str(results_url)
     worker = _env(template, WORKER_HANDLER)
-    assert worker["TABLE_NAME"] == table_name
-    assert worker["QUEUE_URL"] == {"Ref": queue_id}
+    assert worker.pop("TABLE_NAME") == table_name
+    assert "CallbackSigningSecret" in str(worker.pop("CALLBACK_SIGNING_SECRET_ARN"))
+    assert worker == {**queue, "ANALYSIS_TIMEOUT": "105"}
     full_worker = _env(full.template("Mp4SmallAnalyserCdkStack"), WORKER_HANDLER)
     assert full_worker["ALLOWED_S3_BUCKETS"] == "media-in,archive.example"
-    assert full_worker["ANALYSIS_TIMEOUT"] == "185"
+    # WORKER_BATCH_SIZE=2: each message keeps its full time within WORKER_TIMEOUT=200.
+    assert full_worker["ANALYSIS_TIMEOUT"] == str((200 - 15) // 2)
 
 
 def test_submission_route_requires_an_api_key(default: Synthesis) -> None:

@@ -84,7 +84,7 @@ def wait_for_batch(
         console=Console(stderr=True),
     )
     with progress:
-        bar = progress.add_task("batch", total=total, batch=batch_id[:8], failed=0)
+        bar = progress.add_task("batch", total=total, batch=batch_id, failed=0)
         while True:
             summary = _get(client, f"/callback/batch/{batch_id}", {"limit": 1})["summary"]
             finished = summary["completed"] + summary["failed"]

@@ -68,11 +68,17 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{' '.join(ids)}]" if ids else line
 
 
+def add_task_context(handler: logging.Handler) -> None:
+    """Give the records `handler` emits their `task_id`/`batch_id` attributes (for a
+    handler that formats them itself, like Lambda's JSON log handler)."""
+    handler.addFilter(_ContextFilter())
+
+
 def configure_logging(log_format: Literal["json", "text"], level: str = "INFO") -> None:
     """Send every logger (uvicorn's too) to stderr in the chosen format."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    handler.addFilter(_ContextFilter())
+    add_task_context(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -61,6 +61,11 @@ class TaskRecord(BaseModel):
     callback: Delivery | None = Field(None, description="Absent when there is no callback URL.")
     updated_at: str
     expires_at: int | None = Field(None, description="Unix time; the record may go after it.")
+    truncated: dict[str, int] | None = Field(
+        None,
+        description="Lists and strings of `payload` the store shortened to keep the record "
+        "under its item size limit (DynamoDB: 400 KB): JSON Pointer → original length.",
+    )
 
 
 class RecordUpdate(BaseModel):

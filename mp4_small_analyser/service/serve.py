@@ -22,6 +22,11 @@ REQUEST_DRAIN_SECONDS = 10
 
 def serve(settings: Settings, *, host: str, port: int) -> int:
     configure_logging(settings.log_format, settings.log_level)
+    if settings.queue_backend != "sqlite":
+        # Local workers consume analyses and callback retries from two queues; SQS's one
+        # queue carries both, for the Lambda worker.
+        print("mp4-analyser serve: local workers need QUEUE_BACKEND=sqlite", flush=True)
+        return 1
     backends = open_backends(settings)
     runtime = LocalRuntime(settings, backends)
     app = create_app(settings, backends=backends, runtime=runtime)

@@ -84,7 +84,11 @@ async def submit_batch(
                 QueuedTask(task_id=m.task_id, file_url=m.file_url, callback_url=m.callback_url)
                 for m in plan.messages
             ],
-            batch_url=str(request.url_for("get_batch", batch_id=plan.batch_id)),
+            batch_url=(
+                f"{settings.results_base_url.rstrip('/')}/callback/batch/{plan.batch_id}"
+                if settings.results_base_url
+                else str(request.url_for("get_batch", batch_id=plan.batch_id))
+            ),
         )
         return JSONResponse(response.model_dump(mode="json"), status_code=202)
     await run_in_threadpool(queue_batch, plan, context, priority=SYNC_PRIORITY)

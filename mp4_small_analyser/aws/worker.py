@@ -1,0 +1,112 @@
+"""The SQS worker: each record of a Lambda SQS event through the local workers' task function.
+
+`handle_message` (service/tasks.py) does the work, as in `mp4-analyser serve`;
+the analysis runs in the same killable child process (`AnalysisProcess`), so
+ANALYSIS_TIMEOUT turns a file that hangs into a failed result before Lambda's
+own timeout stops the worker. A task whose analysis fails is a handled
+message; only a message that could not be handled (unreadable body, store
+unreachable, ...) is reported in `batchItemFailures`. Such a message is made
+visible again after WORKER_RETRY_DELAY and, after three receives, SQS's
+redrive policy moves it to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
+
+from mp4_small_analyser.aws.settings import LambdaSettings
+from mp4_small_analyser.aws.sqs_queue import to_lease
+from mp4_small_analyser.service.backends import Backends
+from mp4_small_analyser.service.executor import AnalysisProcess
+from mp4_small_analyser.service.logs import task_context
+from mp4_small_analyser.service.task_queue import MAX_RECEIVES, Lease
+from mp4_small_analyser.service.tasks import deps_from_settings, handle_message
+
+logger = logging.getLogger(__name__)
+
+TIME_MARGIN = 5.0
+"""Seconds kept for the store writes around an analysis and its callback."""
+
+SqsRecord = Mapping[str, Any]
+BatchResponse = dict[str, list[dict[str, str]]]
+
+
+class InvocationContext(Protocol):
+    """The part of Lambda's context object the worker uses."""
+
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+class SqsWorker:
+    def __init__(self, settings: LambdaSettings, backends: Backends) -> None:
+        self._queue = backends.tasks
+        self._retry_delay = settings.worker_retry_delay
+        self._slot = AnalysisProcess(settings.source_limits(), settings.analysis_timeout)
+        # Started now, the child imports PyAV while the first message's record is read.
+        self._slot.start()
+        deps = deps_from_settings(settings, backends.store, backends.deliveries, self._slot.analyse)
+        # SQS never hands a message out a fourth time (it dead-letters it), so the third
+        # receive gives up on the file: a failed result and its callback, not a task left
+        # running.
+        self._deps = replace(deps, max_receives=MAX_RECEIVES - 1)
+        self._time_per_message = settings.analysis_timeout + settings.callback_timeout + TIME_MARGIN
+
+    def handle(self, event: Mapping[str, Any], context: InvocationContext) -> BatchResponse:
+        records: Sequence[SqsRecord] = event.get("Records", [])
+        failed: list[str] = []
+        for index, record in enumerate(records):
+            remaining = context.get_remaining_time_in_millis() / 1000
+            if index and remaining < self._time_per_message:
+                failed += self._defer(records[index:])
+                break
+            if not self._process(record):
+                failed.append(record["messageId"])
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+    def close(self) -> None:
+        self._slot.close()
+        self._deps.sender.close()
+
+    def _process(self, record: SqsRecord) -> bool:
+        lease = _lease(record)
+        if lease is None:
+            self._retry_later(record)
+            return False
+        message = lease.message
+        with task_context(message.task_id, message.batch_id):
+            try:
+                handle_message(message, self._deps, receive_count=lease.receive_count)
+            except Exception:
+                logger.exception("the message could not be handled; SQS will hand it out again")
+                self._retry_later(record)
+                return False
+        return True
+
+    def _retry_later(self, record: SqsRecord) -> None:
+        try:
+            self._queue.release(record["receiptHandle"], delay=self._retry_delay)
+        except Exception:
+            logger.exception("could not shorten the message's visibility timeout")
+
+    def _defer(self, records: Sequence[SqsRecord]) -> list[str]:
+        """Messages this invocation has no time left to run: queued again as new ones,
+        so a receive that never ran them does not count towards the dead-letter queue.
+        Returns the ids to report as failures (unreadable ones, or all if queueing fails)."""
+        leases = [(record, _lease(record)) for record in records]
+        unreadable = [record for record, lease in leases if lease is None]
+        for record in unreadable:
+            self._retry_later(record)
+        try:
+            self._queue.enqueue([lease.message for _, lease in leases if lease is not None])
+        except Exception:
+            logger.exception("could not queue again the messages left for another invocation")
+            return [record["messageId"] for record in records]
+        logger.info("%d message(s) left for another invocation", len(records) - len(unreadable))
+        return [record["messageId"] for record in unreadable]
+
+
+def _lease(record: SqsRecord) -> Lease | None:
+    return to_lease(record["body"], record["receiptHandle"], record)

@@ -1,0 +1,609 @@
+"""The three Lambda functions end to end on the moto server, as the stacks deploy them.
+
+API Gateway REST proxy events → `submission_handler` → messages in SQS → the
+SQS events Lambda's event source would build from them → `worker_handler` →
+records in DynamoDB and callbacks to a real receiver on 127.0.0.1 → results
+through `callback_handler`. The table, the queue and its dead-letter queue and
+each function's environment come from the synthesized CDK templates
+(tests/aws_deployment.py); files come from a loopback file server and from
+moto's S3. Every AWS call a handler makes is recorded and checked against the
+IAM actions its function's role is granted in the template.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from mp4_small_analyser.aws import handlers
+from mp4_small_analyser.aws.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.service.logs import JsonFormatter
+from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage, encode_message
+from mp4_small_analyser.service.records import TERMINAL_STATUSES, utc_timestamp
+from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign, verify
+from mp4_small_analyser.service.tasks import queued_record
+from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
+from tests.aws_deployment import Deployment, Queues, function_environment
+from tests.fixtures_aws import REGION
+from tests.fixtures_http import CallbackReceiver, FileServer
+
+SIGNING_SECRET = "e2e-signing-secret-" + "k" * 45
+API_KEY = "e2e-api-key-0123456789"
+CALLBACK_API_URL = "https://callback-api.example.test/prod/"
+API_HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
+ESM_BATCH_SIZE = 1
+"""Records per worker event: the stacks' default WORKER_BATCH_SIZE."""
+# What the test changes in the functions' environments: loopback servers and
+# moto's bucket are allowed, retries are quick, and logs take Lambda's JSON path.
+TEST_SETTINGS = {
+    "ALLOW_PRIVATE_URLS": "true",
+    "CALLBACK_RETRY_BASE_DELAY": "0.5",
+    "CALLBACK_TIMEOUT": "5",
+    "WORKER_RETRY_DELAY": "0",
+    "AWS_LAMBDA_LOG_FORMAT": "JSON",
+}
+# Batched SQS calls are authorised by the single-message action.
+_IAM_ACTIONS = {
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
+_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("role", default=None)
+
+
+class FakeContext:
+    """The part of Lambda's context object the handlers use."""
+
+    def __init__(self, remaining_seconds: float = 120.0) -> None:
+        self._deadline = time.monotonic() + remaining_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def rest_event(
+    method: str,
+    path: str,
+    resource: str,
+    *,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST API proxy event, as the stage `prod` sends it to Lambda."""
+    all_headers = {
+        "Host": API_HOST,
+        "Content-Type": "application/json",
+        "User-Agent": "pytest",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+        **(headers or {}),
+    }
+    names = [part[1:-1] for part in resource.split("/") if part.startswith("{")]
+    values = [p for p, r in zip(path.split("/"), resource.split("/"), strict=True) if r != p]
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": all_headers,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": (
+            {name: [value] for name, value in query.items()} if query else None
+        ),
+        "pathParameters": dict(zip(names, values, strict=True)) or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/prod{path}",
+            "stage": "prod",
+            "requestId": str(uuid.uuid4()),
+            "accountId": "123456789012",
+            "apiId": API_HOST.split(".")[0],
+            "domainName": API_HOST,
+            "protocol": "HTTP/1.1",
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "203.0.113.7", "userAgent": "pytest"},
+        },
+        "body": None if body is None else body if isinstance(body, str) else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda's SQS event source makes of received messages."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+def hand_made_record(body: str, receive_count: int = 1) -> dict[str, Any]:
+    """An SQS event record for a message that never went through the queue."""
+    return {
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": f"handle-{uuid.uuid4()}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": str(receive_count)},
+    }
+
+
+class Lambdas:
+    """Invokes the handlers as Lambda would, each with its own function's environment.
+
+    Settings are read at a function's cold start; submission and callback
+    functions share the module's app cache, so switching between them is a new
+    cold start, as two Lambda functions would each have theirs.
+    """
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        deployment: Deployment,
+        environments: dict[str, dict[str, str]],
+        queues: Queues,
+    ) -> None:
+        self._monkeypatch = monkeypatch
+        self._deployment = deployment
+        self._environments = environments
+        self.queues = queues
+        self.sqs = boto3.client("sqs")
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=queues.url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        self._api_role: str | None = None
+        self.calls: dict[str, set[str]] = {handler: set() for handler in environments}
+        # Clients copy the session's event hooks when created: the handlers' clients
+        # are all created after this, at their cold starts.
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register("before-call", self._record)
+        handlers.api_adapter.cache_clear()
+        handlers.sqs_worker.cache_clear()
+
+    def _record(self, model: Any, **_: Any) -> None:
+        role = _role.get()
+        if role is not None:
+            # The signing name is the IAM action prefix (secretsmanager, not secrets-manager).
+            self.calls[role].add(f"{model.service_model.signing_name}:{model.name}")
+
+    def invoke(self, handler: str, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        self._enter(handler)
+        token = _role.set(handler)
+        try:
+            function = {
+                SUBMISSION_HANDLER: handlers.submission_handler,
+                CALLBACK_HANDLER: handlers.callback_handler,
+                WORKER_HANDLER: handlers.worker_handler,
+            }[handler]
+            return function(event, context or FakeContext())
+        finally:
+            _role.reset(token)
+
+    def api(
+        self, handler: str, method: str, path: str, resource: str, **request: Any
+    ) -> tuple[int, Any]:
+        response = self.invoke(handler, rest_event(method, path, resource, **request))
+        body = response["body"]
+        return response["statusCode"], json.loads(body) if body else None
+
+    def _enter(self, handler: str) -> None:
+        names = {name for env in self._environments.values() for name in env}
+        for name in names:
+            self._monkeypatch.delenv(name, raising=False)
+        for name, value in self._environments[handler].items():
+            self._monkeypatch.setenv(name, value)
+        if handler != WORKER_HANDLER and self._api_role != handler:
+            handlers.api_adapter.cache_clear()
+            self._api_role = handler
+
+    def run_worker(self, until: Callable[[], bool], timeout: float = 60.0) -> list[dict[str, Any]]:
+        """Receive, invoke the worker and delete what it handled, as the event source
+        does, until `until()` holds. Returns the worker's answers."""
+        answers = []
+        deadline = time.monotonic() + timeout
+        while not until():
+            assert time.monotonic() < deadline, "the queue's work did not finish in time"
+            messages = self.receive(ESM_BATCH_SIZE)
+            if not messages:
+                continue
+            answer = self.invoke(WORKER_HANDLER, sqs_event(messages, self.queue_arn))
+            failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    self.sqs.delete_message(
+                        QueueUrl=self.queues.url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+            answers.append(answer)
+        return answers
+
+    def receive(self, count: int, queue_url: str | None = None) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.sqs.receive_message(
+            QueueUrl=queue_url or self.queues.url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=1,
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
+        return messages
+
+    def waiting(self) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queues.url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"],
+        )["Attributes"]
+        return sum(int(value) for value in attributes.values())
+
+    def unauthorised_calls(self) -> dict[str, set[str]]:
+        """Calls each handler made that its role's IAM policies do not allow."""
+        missing = {}
+        for handler, calls in self.calls.items():
+            needed = {_IAM_ACTIONS.get(call, call) for call in calls}
+            if needed - self._deployment.granted[handler]:
+                missing[handler] = needed - self._deployment.granted[handler]
+        return missing
+
+    def close(self) -> None:
+        if handlers.sqs_worker.cache_info().currsize:
+            handlers.sqs_worker().close()
+        handlers.sqs_worker.cache_clear()
+        handlers.api_adapter.cache_clear()
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.unregister("before-call", self._record)
+
+
+@pytest.fixture
+def media_bucket(aws_env: str, service_clip: Path) -> str:
+    s3 = boto3.client("s3")
+    name = f"media-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.upload_file(str(service_clip), name, "in/clip.mp4")
+    return name
+
+
+@pytest.fixture
+def signing_secret_arn(aws_env: str) -> str:
+    secrets = boto3.client("secretsmanager")
+    arn: str = secrets.create_secret(
+        Name=f"signing-{uuid.uuid4().hex[:8]}", SecretString=SIGNING_SECRET
+    )["ARN"]
+    return arn
+
+
+@pytest.fixture
+def lambdas(
+    monkeypatch: pytest.MonkeyPatch,
+    aws_deployment: Deployment,
+    results_table: str,
+    sqs_queues: Callable[[str], Queues],
+    media_bucket: str,
+    signing_secret_arn: str,
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[Lambdas]:
+    queues = sqs_queues("tasks")
+    resources = {
+        "table_name": results_table,
+        "queue_url": queues.url,
+        "secret_arn": signing_secret_arn,
+        "callback_api_url": CALLBACK_API_URL,
+    }
+    environments = {
+        handler: {
+            **function_environment(aws_deployment, handler, resources),
+            **TEST_SETTINGS,
+            "ALLOWED_S3_BUCKETS": media_bucket,
+        }
+        for handler in (SUBMISSION_HANDLER, CALLBACK_HANDLER, WORKER_HANDLER)
+    }
+    caplog.set_level(logging.INFO)
+    invoker = Lambdas(monkeypatch, aws_deployment, environments, queues)
+    yield invoker
+    invoker.close()
+    assert invoker.unauthorised_calls() == {}
+
+
+def batch_delivered(store: DynamoDbResultStore, *batch_ids: str) -> Callable[[], bool]:
+    def done() -> bool:
+        records = [r for b in batch_ids for r in store.batch_page(b, 100).records]
+        return bool(records) and all(
+            r.status in TERMINAL_STATUSES
+            and (r.callback is None or r.callback.status in ("delivered", "failed"))
+            for r in records
+        )
+
+    return done
+
+
+# ------------------------------------------------------------------------ tests
+
+
+def test_async_batches_from_submission_to_callbacks_and_results(
+    lambdas: Lambdas,
+    results_table: str,
+    media_bucket: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    commands = {
+        "batch_id": "batch-commands",
+        "mp4_small_analyser": [
+            {"file_url": clip_url, "callback_url": callback_receiver.url("/hook/http")},
+            {
+                "file_url": f"s3://{media_bucket}/in/clip.mp4",
+                "callback_url": callback_receiver.url("/hook/s3"),
+                "method": "PUT",
+            },
+            {
+                "file_url": file_server.url("/missing.mp4"),
+                "callback_url": callback_receiver.url("/hook/missing"),
+            },
+        ],
+    }
+    files = {
+        "batch_id": "batch-files",
+        "files_url": [clip_url],
+        "callback_url": callback_receiver.url("/files"),
+    }
+    submitted = {}
+    for request in (commands, files):
+        status, body = lambdas.api(
+            SUBMISSION_HANDLER,
+            "POST",
+            "/mp4_small_analyser",
+            "/mp4_small_analyser",
+            body=request,
+            query={"client": "acme"},
+            headers={"x-api-key": API_KEY},
+        )
+        assert status == 202, body
+        assert body["mode"] == "async" and body["total_files"] == len(body["tasks"])
+        assert body["batch_url"] == f"{CALLBACK_API_URL}callback/batch/{body['batch_id']}"
+        submitted[body["batch_id"]] = body["tasks"]
+    http_task, s3_task, missing_task = (t["task_id"] for t in submitted["batch-commands"])
+    (files_task,) = (t["task_id"] for t in submitted["batch-files"])
+
+    # Queued before any work: four records in the table, four messages in SQS.
+    store = DynamoDbResultStore(results_table)
+    queued = [store.latest(t) for t in (http_task, s3_task, missing_task, files_task)]
+    assert all(record is not None and record.status == "queued" for record in queued)
+    assert lambdas.waiting() == 4
+
+    # The first callback attempt fails: the retry goes through SQS with a delay.
+    callback_receiver.fail_next(1, status=503)
+    answers = lambdas.run_worker(batch_delivered(store, "batch-commands", "batch-files"))
+    assert all(answer == {"batchItemFailures": []} for answer in answers)
+    assert len(answers) == 5  # four analyses and one callback retry
+    assert lambdas.waiting() == 0
+
+    received = callback_receiver.wait_for(5)
+    delivered = {r.path: r for r in received if r.status == 200}
+    assert set(delivered) == {"/hook/http", "/hook/s3", "/hook/missing", f"/files/{files_task}"}
+    assert delivered["/hook/s3"].method == "PUT"
+    assert all(r.method == "POST" for p, r in delivered.items() if p != "/hook/s3")
+    for request in received:
+        assert request.query == {"client": ["acme"]}
+        verify(SIGNING_SECRET, request.body, request.headers[SIGNATURE_HEADER.lower()])
+    results = {r.path: r.json for r in delivered.values()}
+    for path, task_id in (("/hook/http", http_task), ("/hook/s3", s3_task)):
+        result = results[path]
+        assert (result["task_id"], result["batch_id"], result["status"]) == (
+            task_id,
+            "batch-commands",
+            "completed",
+        )
+        video = result["results"]["video_analysis"]
+        assert (video["width"], video["height"]) == (64, 48)
+    assert results["/hook/s3"]["file_url"] == f"s3://{media_bucket}/in/clip.mp4"
+    # A file that cannot be read is a task that failed, not a message that failed.
+    assert (results["/hook/missing"]["status"], results["/hook/missing"]["error_code"]) == (
+        "failed",
+        "FILE_NOT_FOUND",
+    )
+    assert results[f"/files/{files_task}"]["status"] == "completed"
+
+    # Results through the callback function.
+    resource = "/callback/{task_id}"
+    status, record = lambdas.api(CALLBACK_HANDLER, "GET", f"/callback/{s3_task}", resource)
+    assert status == 200
+    assert (record["status"], record["callback"]["status"]) == ("completed", "delivered")
+    assert record["payload"]["results"]["file_info"]["file_size"] == service_clip.stat().st_size
+    attempts = []
+    for task_id in (http_task, missing_task, files_task):
+        status, body = lambdas.api(CALLBACK_HANDLER, "GET", f"/callback/{task_id}", resource)
+        assert status == 200
+        attempts.append(body["callback"]["attempts"])
+    assert sorted([record["callback"]["attempts"], *attempts]) == [1, 1, 1, 2]
+
+    status, first = lambdas.api(
+        CALLBACK_HANDLER,
+        "GET",
+        "/callback/batch/batch-commands",
+        "/callback/batch/{batch_id}",
+        query={"limit": "2"},
+    )
+    assert status == 200
+    assert first["summary"] == {"total": 3, "queued": 0, "running": 0, "completed": 2, "failed": 1}
+    assert [t["task_id"] for t in first["tasks"]] == [http_task, s3_task]
+    status, second = lambdas.api(
+        CALLBACK_HANDLER,
+        "GET",
+        "/callback/batch/batch-commands",
+        "/callback/batch/{batch_id}",
+        query={"limit": "2", "next_token": first["next_token"]},
+    )
+    assert status == 200
+    assert [t["task_id"] for t in second["tasks"]] == [missing_task]
+    assert second["next_token"] is None
+    status, _ = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/nobody", resource)
+    assert status == 404
+
+    # Lambda's JSON log handler gets the ids as record attributes; nothing formats the
+    # record as JSON before it (that would nest JSON in the message).
+    worker_logs = [r for r in caplog.records if r.name == "mp4_small_analyser.service.tasks"]
+    assert {(getattr(r, "task_id", None), getattr(r, "batch_id", None)) for r in worker_logs} >= {
+        (http_task, "batch-commands"),
+        (files_task, "batch-files"),
+    }
+    root_handlers = logging.getLogger().handlers
+    assert not any(isinstance(h.formatter, JsonFormatter) for h in root_handlers)
+
+
+def test_a_sync_batch_is_answered_with_the_results_the_workers_store(
+    lambdas: Lambdas,
+    media_bucket: str,
+    file_server: FileServer,
+    service_clip: Path,
+) -> None:
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    request = {"files_url": [clip_url, f"s3://{media_bucket}/in/clip.mp4"]}
+    # A warm submission function, so the worker's cold start below runs alongside it.
+    assert lambdas.api(SUBMISSION_HANDLER, "GET", "/health", "/health")[0] == 200
+
+    def submit() -> tuple[int, Any]:
+        # Lambda runs a function on one thread; this one needs an event loop of its own.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            return lambdas.api(
+                SUBMISSION_HANDLER,
+                "POST",
+                "/mp4_small_analyser",
+                "/mp4_small_analyser",
+                body=request,
+                headers={"x-api-key": API_KEY},
+            )
+        finally:
+            loop.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(submit)
+        answers = lambdas.run_worker(future.done)
+        status, body = future.result()
+    assert status == 200, body
+    assert (body["mode"], body["total_files"], body["successful"], body["failed"]) == (
+        "sync",
+        2,
+        2,
+        0,
+    )
+    assert [r["file_url"] for r in body["results"]] == request["files_url"]
+    assert len(answers) == 2 and all(a == {"batchItemFailures": []} for a in answers)
+
+
+def test_a_poison_message_fails_three_receives_then_waits_in_the_dead_letter_queue(
+    lambdas: Lambdas,
+) -> None:
+    body = json.dumps({"kind": "transcode", "task_id": "t1"})
+    message_id = lambdas.sqs.send_message(QueueUrl=lambdas.queues.url, MessageBody=body)[
+        "MessageId"
+    ]
+    for receive in (1, 2, 3):
+        (message,) = lambdas.receive(1)
+        assert message["Attributes"]["ApproximateReceiveCount"] == str(receive)
+        answer = lambdas.invoke(WORKER_HANDLER, sqs_event([message], lambdas.queue_arn))
+        assert answer == {"batchItemFailures": [{"itemIdentifier": message_id}]}
+    # The worker made it visible again at once (WORKER_RETRY_DELAY=0): the next receive
+    # is the fourth, and the redrive policy (maxReceiveCount 3) moves it instead.
+    assert lambdas.receive(1) == []
+    (dead,) = lambdas.receive(1, lambdas.queues.dead_letter_url)
+    assert (dead["MessageId"], dead["Body"]) == (message_id, body)
+
+
+def test_the_third_receive_gives_up_on_the_file_and_delivers_the_failure(
+    lambdas: Lambdas, results_table: str, callback_receiver: CallbackReceiver
+) -> None:
+    message = AnalyseMessage(
+        task_id="stuck",
+        timestamp=utc_timestamp(),
+        batch_id="b-stuck",
+        file_url="https://media.example.com/hangs.mp4",
+        callback_url=callback_receiver.url("/hook/stuck"),
+    )
+    store = DynamoDbResultStore(results_table)
+    store.put(queued_record(message, 1))
+    record = hand_made_record(encode_message(message), receive_count=3)
+    answer = lambdas.invoke(WORKER_HANDLER, {"Records": [record]})
+    assert answer == {"batchItemFailures": []}
+    stored = store.get("stuck", message.timestamp)
+    assert stored is not None and stored.status == "failed"
+    assert stored.payload is not None and stored.payload["error_code"] == "INTERNAL_ERROR"
+    assert stored.callback is not None and stored.callback.status == "delivered"
+    (callback,) = callback_receiver.wait_for(1)
+    assert callback.json["task_id"] == "stuck" and "abandoned" in callback.json["error"]
+
+
+def test_a_message_with_no_record_recreates_it(
+    lambdas: Lambdas, results_table: str, service_clip: Path, file_server: FileServer
+) -> None:
+    message = AnalyseMessage(
+        task_id="orphan",
+        timestamp=utc_timestamp(),
+        batch_id="b-orphan",
+        file_url=file_server.publish(service_clip, "clip.mp4"),
+        options=AnalysisOptions(probe_only=True),
+    )
+    answer = lambdas.invoke(
+        WORKER_HANDLER, {"Records": [hand_made_record(message.model_dump_json())]}
+    )
+    assert answer == {"batchItemFailures": []}
+    stored = DynamoDbResultStore(results_table).get("orphan", message.timestamp)
+    assert stored is not None and stored.status == "completed"
+
+
+def test_messages_without_time_left_are_queued_again_as_new_ones(lambdas: Lambdas) -> None:
+    # Callback retries of unknown tasks: handled (dropped) at once.
+    retries = [
+        DeliverMessage(task_id=f"gone-{i}", timestamp=utc_timestamp(), attempt=2) for i in range(3)
+    ]
+    records = [hand_made_record(encode_message(m), receive_count=2) for m in retries]
+    answer = lambdas.invoke(WORKER_HANDLER, {"Records": records}, FakeContext(remaining_seconds=30))
+    assert answer == {"batchItemFailures": []}
+    requeued = lambdas.receive(10)
+    assert sorted(m["Body"] for m in requeued) == sorted(encode_message(m) for m in retries[1:])
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in requeued} == {"1"}
+
+
+def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
+    lambdas: Lambdas,
+) -> None:
+    status, health = lambdas.api(CALLBACK_HANDLER, "GET", "/health", "/health")
+    assert status == 200 and (health["store"], health["queue"]) == ("dynamodb", "none")
+    payload = json.dumps({"status": "failed", "error": "boom", "error_code": "X"})
+    resource = "/callback/{task_id}"
+    status, body = lambdas.api(CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload)
+    assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE")
+    signed = {SIGNATURE_HEADER: sign(SIGNING_SECRET, payload.encode())}
+    status, body = lambdas.api(
+        CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload, headers=signed
+    )
+    assert status == 200 and body["source"] == "callback"
+    status, body = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/ext-1", resource)
+    assert (status, body["status"], body["payload"]["error"]) == (200, "failed", "boom")
