@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?=
 
-.PHONY: run test lint typecheck pytest tools bench clean
+.PHONY: run test lint typecheck pytest tools bench samples clean
 
 run: $(STAMP)
 	@mkdir -p var
@@ -37,9 +37,14 @@ tools:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; }
 
+# Two small videos for the README walk-through, in var/samples/.
+samples: $(STAMP)
+	$(BIN)/python examples/make_sample_media.py var/samples
+
 bench: $(STAMP) tools
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/full.py
+	$(BIN)/python benchmarks/service.py
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -190,7 +190,7 @@ class Mp4SmallAnalyserCdkStack(Stack):
         self.worker.grant(WORKER_TABLE_ACTIONS, [table.table_arn])
         self.queue.grant_send_messages(self.submission.role)
         # Callback retries are queued again with a delay (the event source grants the rest).
-        pass
+        self.queue.grant_send_messages(self.worker.role)
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:
