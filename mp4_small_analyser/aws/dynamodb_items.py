@@ -14,7 +14,7 @@ non-zero floats below 1e-130 as 0; integers beyond 38 digits as strings.
 Size: an item may not exceed 400 KB. The record's payload (a task result, or
 any callback body received) is capped at `PAYLOAD_BUDGET` by shortening its
 largest lists and strings, each noted in the record's `truncated` map (JSON
-Pointer → original length); the other free-text attributes are cut with an
+Pointer → original length, stored as JSON text); the other free-text attributes are cut with an
 inline marker. Sizes are estimated from above, by DynamoDB's rules and
 moto's alike.
 """
@@ -22,6 +22,7 @@ moto's alike.
 from __future__ import annotations
 
 import copy
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,7 +56,9 @@ def record_to_item(record: TaskRecord) -> dict[str, Any]:
     """The item to put for `record` (its payload capped), in DynamoDB's wire format."""
     fields = record.model_dump(mode="json")
     payload, truncated = capped_payload(fields.pop("payload"))
-    fields.update(payload=payload, truncated={**(record.truncated or {}), **truncated} or None)
+    fields.update(
+        payload=payload, truncated=truncation_note({**(record.truncated or {}), **truncated})
+    )
     if fields["file_url"] is not None:
         fields["file_url"] = cut_text(fields["file_url"], FILE_URL_LIMIT)
     if record.callback is not None:
@@ -64,7 +67,16 @@ def record_to_item(record: TaskRecord) -> dict[str, Any]:
 
 
 def item_to_record(item: dict[str, Any]) -> TaskRecord:
-    return TaskRecord.model_validate(deserialize(item))
+    fields = deserialize(item)
+    if "truncated" in fields:
+        fields["truncated"] = json.loads(fields["truncated"])
+    return TaskRecord.model_validate(fields)
+
+
+def truncation_note(truncated: dict[str, int]) -> str | None:
+    """The `truncated` attribute: JSON text, as a pointer may be any string (even empty,
+    which a DynamoDB map key cannot be)."""
+    return json.dumps(truncated, ensure_ascii=False) if truncated else None
 
 
 def delivery_attribute(delivery: Delivery) -> dict[str, Any]:

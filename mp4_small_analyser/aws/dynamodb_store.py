@@ -36,6 +36,7 @@ from mp4_small_analyser.aws.dynamodb_items import (
     item_to_record,
     record_to_item,
     serialize,
+    truncation_note,
 )
 from mp4_small_analyser.aws.table import BATCH_INDEX, TTL_ATTRIBUTE
 from mp4_small_analyser.service.records import (
@@ -251,7 +252,7 @@ def _changed_fields(changes: RecordUpdate) -> dict[str, Any]:
         fields["status"] = changes.status
     if "payload" in given:
         payload, truncated = capped_payload(changes.payload)
-        fields.update(payload=payload, truncated=truncated or None)
+        fields.update(payload=payload, truncated=truncation_note(truncated))
     if "callback" in given:
         callback = changes.callback
         fields["callback"] = None if callback is None else delivery_attribute(callback)
