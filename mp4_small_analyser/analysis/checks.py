@@ -360,28 +360,31 @@ def _av_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
 
 def _black(results: Results, limits: QcProfile) -> Iterator[Check]:
     video = results.video_analysis
-    if video is None or not video.black_percentage:
-        return
-    yield Check(
-        code="BLACK_SEGMENTS",
-        severity="warning",
-        message=f"The picture is black for {video.black_percentage:.1f} % of the video"
-        f"{_segments_summary(video.black_segments)}.",
-        value=video.black_percentage,
-        limit=0.0,
-    )
+    if video is not None:
+        yield from _stretches(
+            "BLACK_SEGMENTS", "black", video.black_percentage, video.black_segments
+        )
 
 
 def _frozen(results: Results, limits: QcProfile) -> Iterator[Check]:
     video = results.video_analysis
-    if video is None or not video.frozen_percentage:
+    if video is not None:
+        yield from _stretches(
+            "FROZEN_SEGMENTS", "frozen", video.frozen_percentage, video.frozen_segments
+        )
+
+
+def _stretches(
+    code: str, state: str, percentage: float | None, segments: list[Segment] | None
+) -> Iterator[Check]:
+    if not percentage:
         return
     yield Check(
-        code="FROZEN_SEGMENTS",
+        code=code,
         severity="warning",
-        message=f"The picture is frozen for {video.frozen_percentage:.1f} % of the video"
-        f"{_segments_summary(video.frozen_segments)}.",
-        value=video.frozen_percentage,
+        message=f"The picture is {state} for {percentage:.1f} % of the video"
+        f"{_segments_summary(segments)}.",
+        value=percentage,
         limit=0.0,
     )
 

@@ -29,38 +29,24 @@ _not_found: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/callback/{task_id}",
-    response_model=TaskRecord,
-    responses={
+_RECEIVE_CALLBACK: dict[str, Any] = {
+    "response_model": TaskRecord,
+    "responses": {
         400: {"model": ErrorResponse, "description": "Invalid JSON"},
         401: {"model": ErrorResponse, "description": "Bad or stale signature"},
         422: {"model": ErrorResponse, "description": "Invalid callback body"},
     },
-    openapi_extra={
+    "openapi_extra": {
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ReceivedCallback.model_json_schema()}},
         }
     },
-    summary="Store a received callback",
-)
-@router.put(
-    "/callback/{task_id}",
-    response_model=TaskRecord,
-    responses={
-        400: {"model": ErrorResponse, "description": "Invalid JSON"},
-        401: {"model": ErrorResponse, "description": "Bad or stale signature"},
-        422: {"model": ErrorResponse, "description": "Invalid callback body"},
-    },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": ReceivedCallback.model_json_schema()}},
-        }
-    },
-    summary="Store a received callback (PUT)",
-)
+}
+
+
+@router.post("/callback/{task_id}", summary="Store a received callback", **_RECEIVE_CALLBACK)
+@router.put("/callback/{task_id}", summary="Store a received callback (PUT)", **_RECEIVE_CALLBACK)
 async def receive_callback(task_id: TaskIdPath, request: Request, context: Context) -> TaskRecord:
     """Store a result sent to this task's callback URL. The `task_id` of the path wins
     over the body's. With CALLBACK_SIGNING_SECRET set, the `X-Mp4-Analyser-Signature`
