@@ -45,14 +45,20 @@ def programme(seconds: float, channels: int, seed: int) -> np.ndarray:
 
 
 def make_clip(
-    path: Path, seconds: float, channels: int, width: int = 1280, height: int = 720
+    path: Path,
+    seconds: float,
+    channels: int,
+    width: int = 1280,
+    height: int = 720,
+    faststart: bool = True,
 ) -> Path:
     if path.exists():
         return path
     fps = 25
     audio = programme(seconds, channels, seed=channels)
     yy, xx = np.mgrid[0:height, 0:width]
-    with av.open(str(path), "w", options={"movflags": "+faststart"}) as out:
+    options = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as out:
         video = out.add_stream("libx264", rate=fps, options={"preset": "veryfast", "crf": "23"})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = out.add_stream("aac", rate=RATE)

@@ -27,6 +27,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.full import make_clip
 from mp4_small_analyser.analysis.boxes import read_layout
 from mp4_small_analyser.analysis.http_source import HttpSource
 from mp4_small_analyser.analysis.probe import probe
@@ -153,9 +154,14 @@ def main() -> None:
     paths = make_files(args.out)
     print("## Local files\n")
     print("\n".join(local_table(paths, args.repeat)))
+    # Realistic remote files too: 720p clips of a few MB, moov first and moov last.
+    clips = [
+        make_clip(args.out / "720p-30s-faststart.mp4", 30, 2),
+        make_clip(args.out / "720p-30s-moov-at-end.mp4", 30, 2, faststart=False),
+    ]
     print("\n## Over HTTP (loopback Range server)\n")
     with FileServer(args.out) as server:
-        print("\n".join(http_table(paths, server, args.repeat)))
+        print("\n".join(http_table([*paths, *clips], server, args.repeat)))
 
 
 if __name__ == "__main__":

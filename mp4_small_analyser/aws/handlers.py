@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mp4_small_analyser.aws.worker import InvocationContext, SqsWorker
 
 LAMBDA_LOG_FORMAT = "AWS_LAMBDA_LOG_FORMAT"
+LAMBDA_LOG_LEVEL = "AWS_LAMBDA_LOG_LEVEL"
 
 
 def submission_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -78,6 +79,9 @@ def configure_lambda_logging(settings: Settings) -> None:
     if os.environ.get(LAMBDA_LOG_FORMAT, "").upper() == "JSON" and root.handlers:
         for handler in root.handlers:
             add_task_context(handler)
+        # The runtime sets the level from the function's application log level, if any.
+        if LAMBDA_LOG_LEVEL not in os.environ:
+            root.setLevel(settings.log_level.upper())
         logging.getLogger("httpx").setLevel(logging.WARNING)
     else:
         configure_logging(settings.log_format, settings.log_level)

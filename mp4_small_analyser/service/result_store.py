@@ -3,8 +3,10 @@
 Shaped on the original DynamoDB table (partition `task_id`, sort `timestamp`,
 index `BatchIdIndex` on `batch_id` + `timestamp`) so that table and the SQLite
 file implement it alike. Reads must see earlier writes of the same process
-(DynamoDB: consistent reads), and expired records (`expires_at` in the past)
-are never returned, deleted or not.
+(DynamoDB: consistent reads), except that the batch views (`batch_page`'s
+membership, `batch_summary`) may trail writes by an index's lag (DynamoDB's
+global index is eventually consistent); expired records (`expires_at` in the
+past) are never returned, deleted or not.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ class TaskQueue(Protocol):
         """Take up to `max_messages` visible messages for `lease` seconds; never blocks long."""
 
     def ack(self, receipt: str) -> None:
-        """Delete a claimed message; a stale receipt is ignored."""
+        """Delete a claimed message; a stale receipt is ignored (SQS: it may still delete
+        the message, which handlers, being idempotent, tolerate)."""
 
     def release(self, receipt: str, delay: float = 0.0) -> None:
         """Give a claimed message back, visible again after `delay` seconds."""
