@@ -65,11 +65,13 @@ def make_clip(
         sound.layout = {2: "stereo", 6: "5.1"}[channels]
         sound.bit_rate = 64000 * channels
         for i in range(round(seconds * fps)):
-            shift = i * 4
-            r = ((xx + shift) % 256).astype(np.uint8)
-            g = ((yy + shift // 2) % 256).astype(np.uint8)
-            b = (((xx // 40 + yy // 40 + i // 12) % 2) * 200).astype(np.uint8)
-            frame = av.VideoFrame.from_ndarray(np.dstack([r, g, b]), format="rgb24")
+            # Smooth moving waves with fine ripples: detail everywhere, and no hard edges
+            # lined up with the codec's 8x8 grid (which would read as blocking).
+            phase = i * 0.12
+            waves = np.sin(xx / 13.7 + phase) * np.cos(yy / 9.3 - phase / 2)
+            ripple = np.sin((xx + yy) / 5.1 + 2 * phase)
+            rgb = np.dstack([128 + 70 * waves, 128 + 40 * ripple, 128 - 60 * waves])
+            frame = av.VideoFrame.from_ndarray(rgb.clip(0, 255).astype(np.uint8), format="rgb24")
             frame.pts = i
             for packet in video.encode(frame):
                 out.mux(packet)

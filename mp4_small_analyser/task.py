@@ -11,6 +11,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from threadpoolctl import threadpool_limits
+
 from mp4_small_analyser.analysis.report import analyse
 from mp4_small_analyser.analysis.source import ByteSource, open_source
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
@@ -43,7 +45,10 @@ def run_task(
 
     try:
         source = open_source(file_url, limits)
-        results = analyse(source, options)
+        # BLAS threads that spin between the meters' small products steal the cores the
+        # decoder needs, even when numpy was imported before OPENBLAS_NUM_THREADS was set.
+        with threadpool_limits(limits=1, user_api="blas"):
+            results = analyse(source, options)
         return CompletedResult(
             task_id=task_id,
             batch_id=batch_id,

@@ -126,7 +126,10 @@ class _VideoTrack(_Track):
         self, stream: Any, max_duration: float, sample_rate: float, keyframes_only: bool
     ) -> None:
         super().__init__(stream, max_duration)
-        stream.thread_type = "AUTO"
+        # Slice threads only (PyAV's default): frame threading adds a frame of latency per
+        # thread and, with B-frames skipped, measured 1.9x slower here; files are analysed
+        # in parallel by processes instead.
+        stream.thread_type = "SLICE"
         frame_rate = float(stream.average_rate or 0)
         if keyframes_only:
             stream.codec_context.skip_frame = "NONKEY"
