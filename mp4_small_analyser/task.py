@@ -10,8 +10,9 @@ import logging
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from mp4_small_analyser.analysis.report import analyse
 from mp4_small_analyser.analysis.source import ByteSource, open_source
@@ -20,6 +21,12 @@ from mp4_small_analyser.models import CompletedResult, FailedResult, Metadata
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
 
 logger = logging.getLogger(__name__)
+
+
+@cache
+def _blas_threads() -> ThreadpoolController:
+    """Found once per process: discovering the loaded libraries costs milliseconds."""
+    return ThreadpoolController()
 
 
 def run_task(
@@ -47,7 +54,7 @@ def run_task(
         source = open_source(file_url, limits)
         # BLAS threads that spin between the meters' small products steal the cores the
         # decoder needs, even when numpy was imported before OPENBLAS_NUM_THREADS was set.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas_threads().limit(limits=1, user_api="blas"):
             results = analyse(source, options)
         return CompletedResult(
             task_id=task_id,
