@@ -68,6 +68,31 @@ class TaskRecord(BaseModel):
     )
 
 
+def received_record(
+    task_id: str,
+    payload: dict[str, Any],
+    *,
+    status: TaskStatus,
+    batch_id: str | None,
+    file_url: str | None,
+    source: RecordSource,
+    ttl_days: float,
+) -> TaskRecord:
+    """A new record for a payload that came from outside the service's own workers."""
+    now = utc_timestamp()
+    return TaskRecord(
+        task_id=task_id,
+        timestamp=now,
+        batch_id=batch_id,
+        status=status,
+        source=source,
+        file_url=file_url,
+        payload=payload,
+        updated_at=now,
+        expires_at=expiry(ttl_days),
+    )
+
+
 class RecordUpdate(BaseModel):
     """Fields to change on a stored record; fields left unset are kept."""
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
-from mp4_small_analyser.service.records import TaskRecord, expiry, utc_timestamp
+from mp4_small_analyser.service.records import TaskRecord, received_record
 from mp4_small_analyser.service.schemas import (
     ID_PATTERN,
     BatchResponse,
@@ -61,17 +61,14 @@ async def receive_callback(task_id: TaskIdPath, request: Request, context: Conte
     payload = _parse(body)
     payload["task_id"] = task_id
     callback = ReceivedCallback.model_validate(payload)
-    now = utc_timestamp()
-    record = TaskRecord(
-        task_id=task_id,
-        timestamp=now,
-        batch_id=callback.batch_id,
+    record = received_record(
+        task_id,
+        payload,
         status=callback.status,
-        source="callback",
+        batch_id=callback.batch_id,
         file_url=callback.file_url,
-        payload=payload,
-        updated_at=now,
-        expires_at=expiry(context.settings.result_ttl_days),
+        source="callback",
+        ttl_days=context.settings.result_ttl_days,
     )
     await run_in_threadpool(context.backends.store.put, record)
     return record

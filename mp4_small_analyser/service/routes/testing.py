@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser.service.context import Context
-from mp4_small_analyser.service.records import TaskRecord, expiry, utc_timestamp
+from mp4_small_analyser.service.records import TaskRecord, received_record
 from mp4_small_analyser.service.schemas import RecordList, SimulateRequest
 
 router = APIRouter(prefix="/test", tags=["test endpoints"])
@@ -29,17 +29,14 @@ async def simulate(request: SimulateRequest, context: Context) -> TaskRecord:
     """Store a callback like the original's examples, as if a worker had sent it."""
     task_id = request.task_id or str(uuid.uuid4())
     payload = simulated_payload(task_id, request)
-    now = utc_timestamp()
-    record = TaskRecord(
-        task_id=task_id,
-        timestamp=now,
-        batch_id=request.batch_id,
+    record = received_record(
+        task_id,
+        payload,
         status=request.status,
-        source="simulated",
+        batch_id=request.batch_id,
         file_url=request.file_url,
-        payload=payload,
-        updated_at=now,
-        expires_at=expiry(context.settings.result_ttl_days),
+        source="simulated",
+        ttl_days=context.settings.result_ttl_days,
     )
     await run_in_threadpool(context.backends.store.put, record)
     return record
