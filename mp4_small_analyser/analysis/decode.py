@@ -51,7 +51,10 @@ class LumaFrame:
 def open_container(source: ByteSource) -> Any:
     source.seek(0)
     try:
-        return av.open(source, mode="r")
+        # Small I/O reads: a discarded track's samples are skipped only if FFmpeg's read
+        # buffer does not swallow them along with the wanted ones (32 KiB by default read
+        # 45 % of a file for its audio alone, 8 KiB under 30 %); the source caches blocks.
+        return av.open(source, mode="r", buffer_size=8192)
     except av.FFmpegError as exc:
         raise TrackDecodeError(f"cannot open the container: {exc}") from exc
 
