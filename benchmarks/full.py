@@ -64,6 +64,23 @@ def make_clip(
         sound = out.add_stream("aac", rate=RATE)
         sound.layout = {2: "stereo", 6: "5.1"}[channels]
         sound.bit_rate = 64000 * channels
+        next_audio = 0
+
+        def encode_audio(until: int) -> None:
+            nonlocal next_audio
+            size = 1024  # AAC's frame size
+            while next_audio < min(until, audio.shape[1]):
+                chunk = np.ascontiguousarray(audio[:, next_audio : next_audio + size])
+                frame = av.AudioFrame.from_ndarray(
+                    chunk.astype(np.float32), format="fltp", layout=sound.layout.name
+                )
+                frame.sample_rate, frame.pts = RATE, next_audio
+                frame.time_base = Fraction(1, RATE)
+                next_audio += size
+                for packet in sound.encode(frame):
+                    out.mux(packet)
+
+        # Audio and video encoded in step, so the file is interleaved as real files are.
         for i in range(round(seconds * fps)):
             # Smooth moving waves with fine ripples: detail everywhere, and no hard edges
             # lined up with the codec's 8x8 grid (which would read as blocking).
@@ -75,15 +92,10 @@ def make_clip(
             frame.pts = i
             for packet in video.encode(frame):
                 out.mux(packet)
+            encode_audio(round((i + 1) * RATE / fps))
         for packet in video.encode(None):
             out.mux(packet)
-        size = sound.codec_context.frame_size
-        for start in range(0, audio.shape[1], size):
-            chunk = np.ascontiguousarray(audio[:, start : start + size].astype(np.float32))
-            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=sound.layout.name)
-            frame.sample_rate, frame.pts, frame.time_base = RATE, start, Fraction(1, RATE)
-            for packet in sound.encode(frame):
-                out.mux(packet)
+        encode_audio(audio.shape[1])
         for packet in sound.encode(None):
             out.mux(packet)
     return path
