@@ -7,7 +7,7 @@ in one process), of `probe()` alone, and of
 `ffprobe -v error -print_format json -show_format -show_streams FILE`.
 Over HTTP the files are served by the tests' Range-capable loopback server and
 we count the bytes the probe fetched, against the file size and against the
-target "moov size + 128 KiB", for the default block size and for 16 KiB blocks.
+target "moov size + 128 KiB", for the default block size and for 64 KiB blocks.
 
     .venv/bin/python benchmarks/probe.py [--repeat 7] [--out .bench/probe]
 """
@@ -121,7 +121,7 @@ def local_table(paths: list[Path], repeat: int) -> list[str]:
 
 def http_table(paths: list[Path], server: FileServer, repeat: int) -> list[str]:
     default = SourceLimits()
-    settings = [("default", default), ("16 KiB", SourceLimits(block_size=16 * KiB))]
+    settings = [("default", default), ("64 KiB", SourceLimits(block_size=64 * KiB))]
     rows = [
         "| file | size | moov | blocks | bytes read | requests | read / size "
         "| ≤ moov + 128 KiB | probe (ms) |",

@@ -36,13 +36,13 @@ class SourceLimits(BaseModel):
         "ignores Range.",
     )
     block_size: int = Field(
-        64 * KiB,
+        16 * KiB,
         ge=4 * KiB,
         description="Bytes per cached block; Range requests fetch whole blocks. Small so a "
         "probe reads little; sequential reads grow each request up to cache_blocks/4 blocks.",
     )
     cache_blocks: int = Field(
-        256, ge=2, description="Blocks kept in the block cache (LRU): 16 MiB by default."
+        1024, ge=2, description="Blocks kept in the block cache (LRU): 16 MiB by default."
     )
     max_redirects: int = Field(5, ge=0)
     max_in_memory_body: int = Field(
