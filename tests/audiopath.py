@@ -78,8 +78,8 @@ def expected_silences(
     return [(a / RATE, b / RATE) for a, b in zip(starts[keep], ends[keep], strict=True)]
 
 
-def decode_audio(path: Path) -> tuple[AudioFormat, np.ndarray]:
-    """The first audio track as one (channels x n) float32 array, through decode.py."""
+def decoded_blocks(path: Path) -> tuple[AudioFormat, list[np.ndarray]]:
+    """The first audio track as decode.py yields it: its format and (channels x n) blocks."""
     with LocalFileSource(path) as source:
         container = open_container(source)
         try:
@@ -88,6 +88,12 @@ def decode_audio(path: Path) -> tuple[AudioFormat, np.ndarray]:
             blocks = list(audio_blocks(container, index, max_duration=3600.0))
         finally:
             container.close()
+    return fmt, blocks
+
+
+def decode_audio(path: Path) -> tuple[AudioFormat, np.ndarray]:
+    """The first audio track as one (channels x n) float32 array, through decode.py."""
+    fmt, blocks = decoded_blocks(path)
     return fmt, np.concatenate(blocks, axis=1)
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.decode import audio_blocks, audio_format, open_container
 from mp4_small_analyser.analysis.k_weighting import KWeightingFilter, k_weighting_biquads
 from mp4_small_analyser.analysis.loudness import (
     LoudnessMeter,
@@ -25,13 +24,12 @@ from mp4_small_analyser.analysis.loudness import (
     channel_weights,
     lufs,
 )
-from mp4_small_analyser.analysis.source import LocalFileSource
 from mp4_small_analyser.analysis.true_peak import (
     ANNEX2_PHASES,
     PeakMeter,
     oversampling_factor,
 )
-from tests.audiopath import random_blocks
+from tests.audiopath import decoded_blocks, random_blocks
 from tests.mediagen import write_audio
 
 RATE = 48000
@@ -229,20 +227,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     return Files(tmp_path_factory.mktemp("loudness"))
 
 
-def decoded_blocks(path: Path) -> tuple[int, tuple[str, ...], list[np.ndarray]]:
-    with LocalFileSource(path) as source:
-        container = open_container(source)
-        try:
-            index = container.streams.audio[0].index
-            fmt = audio_format(container, index)
-            blocks = list(audio_blocks(container, index, max_duration=3600.0))
-        finally:
-            container.close()
-    return fmt.sample_rate, fmt.channel_names, blocks
-
-
 def measure(path: Path) -> LoudnessResult:
-    rate, names, blocks = decoded_blocks(path)
+    fmt, blocks = decoded_blocks(path)
+    rate, names = fmt.sample_rate, fmt.channel_names
     meter = LoudnessMeter(rate, names)
     for block in blocks:
         meter.add(block)
@@ -407,7 +394,8 @@ def test_tech3341_case12_momentary_is_constant_after_1s(files: Files) -> None:
 def test_tech3341_cases_10_and_13_maxima_wherever_the_burst_falls(
     files: Files, name: str, slot: float, attribute: str
 ) -> None:
-    rate, names, blocks = decoded_blocks(files.path(name))
+    fmt, blocks = decoded_blocks(files.path(name))
+    rate, names = fmt.sample_rate, fmt.channel_names
     samples = np.concatenate(blocks, axis=1)
     size = round(slot * rate)
     assert samples.shape[1] == size * len(BURST_OFFSETS)
@@ -546,7 +534,8 @@ def test_true_peak_at_96k_oversamples_twice(files: Files) -> None:
 
 
 def test_block_sizes_do_not_change_the_result(files: Files) -> None:
-    rate, names, blocks = decoded_blocks(files.path("3341-9"))
+    fmt, blocks = decoded_blocks(files.path("3341-9"))
+    rate, names = fmt.sample_rate, fmt.channel_names
     samples = np.concatenate(blocks, axis=1)
     whole = LoudnessMeter(rate, names)
     whole.add(samples)
