@@ -34,7 +34,7 @@ from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue
 from mp4_small_analyser.service.sqlite_store import SqliteResultStore
 from mp4_small_analyser.service.task_queue import TaskQueue
 from mp4_small_analyser.settings import Settings
-from tests.fixtures_http import CallbackReceiver, FileServer
+from tests.fixtures_http import FileServer
 from tests.mediagen import moving_pattern, sine, write_video
 
 StoreFactory = Callable[[pytest.FixtureRequest, Path], ResultStore]
@@ -108,12 +108,6 @@ def service_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def served_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FileServer]:
     """A file server shared by a module's tests (reset its behaviours after changing them)."""
     with FileServer(tmp_path_factory.mktemp("service_files")) as server:
-        yield server
-
-
-@pytest.fixture
-def hook_receiver() -> Iterator[CallbackReceiver]:
-    with CallbackReceiver() as server:
         yield server
 
 

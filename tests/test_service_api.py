@@ -138,19 +138,27 @@ def test_async_commands_batch_delivers_each_callback(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     urls = clip_urls(served_files, service_clip, "async", 3)
     body = {
         "mp4_small_analyser": [
-            {"file_url": urls[0], "callback_url": hook_receiver.url("/hooks/a"), "task_id": "a"},
+            {
+                "file_url": urls[0],
+                "callback_url": callback_receiver.url("/hooks/a"),
+                "task_id": "a",
+            },
             {
                 "file_url": urls[1],
-                "callback_url": hook_receiver.url("/hooks/b?existing=yes"),
+                "callback_url": callback_receiver.url("/hooks/b?existing=yes"),
                 "task_id": "b",
                 "method": "put",
             },
-            {"file_url": urls[2], "callback_url": hook_receiver.url("/hooks/c"), "task_id": "c"},
+            {
+                "file_url": urls[2],
+                "callback_url": callback_receiver.url("/hooks/c"),
+                "task_id": "c",
+            },
         ]
     }
     status, answer = post(service, body, "?client=acme&trace=42")
@@ -158,7 +166,7 @@ def test_async_commands_batch_delivers_each_callback(
     assert answer["mode"] == "async" and answer["total_files"] == 3
     assert [t["status"] for t in answer["tasks"]] == ["queued"] * 3
     assert answer["tasks"][1]["callback_url"].endswith("/hooks/b?existing=yes&client=acme&trace=42")
-    received = {r.path: r for r in hook_receiver.wait_for(3, timeout=60)}
+    received = {r.path: r for r in callback_receiver.wait_for(3, timeout=60)}
     assert set(received) == {"/hooks/a", "/hooks/b", "/hooks/c"}
     assert received["/hooks/b"].method == "PUT"
     assert received["/hooks/a"].method == received["/hooks/c"].method == "POST"
@@ -182,14 +190,14 @@ def test_async_files_url_batch_calls_back_base_url_slash_task_id(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     urls = clip_urls(served_files, service_clip, "served_files-async", 2)
-    body = {"files_url": urls, "callback_url": hook_receiver.url("/results/"), "method": "PUT"}
+    body = {"files_url": urls, "callback_url": callback_receiver.url("/results/"), "method": "PUT"}
     status, answer = post(service, body)
     assert status == 202, answer
     task_ids = [t["task_id"] for t in answer["tasks"]]
-    received = hook_receiver.wait_for(2, timeout=60)
+    received = callback_receiver.wait_for(2, timeout=60)
     assert sorted(r.path for r in received) == sorted(f"/results/{t}" for t in task_ids)
     assert {r.method for r in received} == {"PUT"}
     assert {r.json["task_id"] for r in received} == set(task_ids)
@@ -199,21 +207,21 @@ def test_202_comes_before_the_analysis_and_tasks_are_visible_queued(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     (url,) = clip_urls(served_files, service_clip, "slow", 1)
     # ~35 kB at 2 kB every 0.1 s: the analysis cannot be over when the answer comes.
     served_files.trickle("/slow-0.mp4", chunk=2048, interval=0.1)
     try:
         status, answer = post(
-            service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")}
+            service, {"files_url": [url], "callback_url": callback_receiver.url("/cb")}
         )
         assert status == 202, answer
         task_id = answer["tasks"][0]["task_id"]
         status, record = get(service, f"/callback/{task_id}")
         assert status == 200 and record["status"] in ("queued", "running")
         assert record["callback"]["status"] == "pending"
-        (request,) = hook_receiver.wait_for(1, timeout=60)
+        (request,) = callback_receiver.wait_for(1, timeout=60)
         assert request.json["status"] == "completed"
     finally:
         served_files.reset_behaviours()
@@ -225,13 +233,15 @@ def test_receiver_failing_twice_then_succeeding_gets_three_attempts(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
-    hook_receiver.fail_next(2, status=503)
+    callback_receiver.fail_next(2, status=503)
     (url,) = clip_urls(served_files, service_clip, "retry", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
+    status, answer = post(
+        service, {"files_url": [url], "callback_url": callback_receiver.url("/cb")}
+    )
     assert status == 202
-    received = hook_receiver.wait_for(3, timeout=60)
+    received = callback_receiver.wait_for(3, timeout=60)
     assert [r.status for r in received] == [503, 503, 200]
     assert [r.headers["x-mp4-analyser-attempt"] for r in received] == ["1", "2", "3"]
     assert len({r.body for r in received}) == 1
@@ -245,17 +255,19 @@ def test_receiver_always_failing_is_recorded_and_result_stays_readable(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
-    hook_receiver.always_fail(500)
+    callback_receiver.always_fail(500)
     (url,) = clip_urls(served_files, service_clip, "never", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
+    status, answer = post(
+        service, {"files_url": [url], "callback_url": callback_receiver.url("/cb")}
+    )
     assert status == 202
     (record,) = service.wait_for_deliveries(answer["batch_id"])
     assert record.callback is not None
     assert (record.callback.status, record.callback.attempts) == ("failed", 3)
     assert record.callback.last_http_status == 500
-    assert len(hook_receiver.requests) == 3
+    assert len(callback_receiver.requests) == 3
     status, stored = get(service, f"/callback/{record.task_id}")
     assert status == 200 and stored["status"] == "completed"
     assert_clip_result(task_result_adapter.validate_python(stored["payload"]), service_clip)
@@ -265,17 +277,19 @@ def test_client_errors_are_not_retried(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
-    hook_receiver.always_fail(404)
+    callback_receiver.always_fail(404)
     (url,) = clip_urls(served_files, service_clip, "gone", 1)
-    status, answer = post(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
+    status, answer = post(
+        service, {"files_url": [url], "callback_url": callback_receiver.url("/cb")}
+    )
     assert status == 202
     (record,) = service.wait_for_deliveries(answer["batch_id"])
     assert record.callback is not None
     assert (record.callback.status, record.callback.attempts) == ("failed", 1)
     assert record.callback.last_http_status == 404
-    assert len(hook_receiver.requests) == 1
+    assert len(callback_receiver.requests) == 1
 
 
 def test_callback_to_the_service_itself_is_stored(
@@ -303,12 +317,12 @@ def test_batch_results_are_paginated_in_submission_order(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     urls = clip_urls(served_files, service_clip, "page", 7)
     body = {
         "files_url": urls,
-        "callback_url": hook_receiver.url("/cb"),
+        "callback_url": callback_receiver.url("/cb"),
         "options": {"probe_only": True},
     }
     status, answer = post(service, body)

@@ -37,11 +37,11 @@ def test_submit_wait_prints_the_results_of_an_async_batch(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
     tmp_path: Path,
 ) -> None:
     urls = [served_files.publish(service_clip, f"cli-{i}.mp4") for i in range(3)]
-    batch = write_batch(tmp_path, {"files_url": urls, "callback_url": hook_receiver.url("/cb")})
+    batch = write_batch(tmp_path, {"files_url": urls, "callback_url": callback_receiver.url("/cb")})
     done = run_cli("submit", str(batch), "--server", service.url, "--wait")
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)

@@ -66,7 +66,7 @@ def test_kill_9_mid_batch_then_restart_completes_and_delivers_everything(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     served_files.trickle(None, chunk=1024, interval=0.05)  # ~1.7 s per file
     service = service_factory({"WORKERS": "2"})
@@ -74,11 +74,11 @@ def test_kill_9_mid_batch_then_restart_completes_and_delivers_everything(
         service,
         {
             "files_url": publish(served_files, service_clip, "k9", 6),
-            "callback_url": hook_receiver.url("/cb"),
+            "callback_url": callback_receiver.url("/cb"),
         },
     )
     batch_id, task_ids = answer["batch_id"], {t["task_id"] for t in answer["tasks"]}
-    hook_receiver.wait_for(1, timeout=60)
+    callback_receiver.wait_for(1, timeout=60)
     service.kill9()
 
     records = service.store().batch_page(batch_id, 100).records
@@ -93,7 +93,7 @@ def test_kill_9_mid_batch_then_restart_completes_and_delivers_everything(
     records = restarted.wait_for_deliveries(batch_id)
     assert {r.callback.status for r in records if r.callback} == {"delivered"}
     delivered = {
-        request.json["task_id"] for request in hook_receiver.requests if request.status == 200
+        request.json["task_id"] for request in callback_receiver.requests if request.status == 200
     }
     assert delivered == task_ids
     assert queue_rows(service.db) == []
@@ -103,13 +103,13 @@ def test_a_callback_retry_survives_a_kill(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
-    hook_receiver.always_fail(503)
+    callback_receiver.always_fail(503)
     env = {"WORKERS": "1", "CALLBACK_RETRY_BASE_DELAY": "4", "CALLBACK_MAX_ATTEMPTS": "5"}
     service = service_factory(env)
     (url,) = publish(served_files, service_clip, "retry-kill", 1)
-    answer = submit(service, {"files_url": [url], "callback_url": hook_receiver.url("/cb")})
+    answer = submit(service, {"files_url": [url], "callback_url": callback_receiver.url("/cb")})
     task_id = answer["tasks"][0]["task_id"]
 
     def retrying() -> bool:
@@ -120,19 +120,19 @@ def test_a_callback_retry_survives_a_kill(
     service.kill9()
     assert [row[0] for row in queue_rows(service.db)] == ["deliveries"]
 
-    hook_receiver.succeed()
+    callback_receiver.succeed()
     restarted = service_factory(env, db=service.db)
     record = restarted.wait_for_own_delivery(task_id)
     assert record.callback is not None
     assert (record.callback.status, record.callback.attempts) == ("delivered", 2)
-    assert [r.status for r in hook_receiver.requests] == [503, 200]
+    assert [r.status for r in callback_receiver.requests] == [503, 200]
 
 
 def test_sigterm_lets_the_running_analysis_finish(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     served_files.trickle(None, chunk=1024, interval=0.05)
     service = service_factory({"WORKERS": "1", "SHUTDOWN_GRACE": "30"})
@@ -140,7 +140,7 @@ def test_sigterm_lets_the_running_analysis_finish(
         service,
         {
             "files_url": publish(served_files, service_clip, "term", 3),
-            "callback_url": hook_receiver.url("/cb"),
+            "callback_url": callback_receiver.url("/cb"),
         },
     )
     batch_id = answer["batch_id"]
@@ -153,7 +153,7 @@ def test_sigterm_lets_the_running_analysis_finish(
     statuses = {r.task_id: r.status for r in store.batch_page(batch_id, 100).records}
     assert statuses[running] == "completed"
     assert "running" not in statuses.values()
-    assert running in {request.json["task_id"] for request in hook_receiver.requests}
+    assert running in {request.json["task_id"] for request in callback_receiver.requests}
     waiting = [task for task, status in statuses.items() if status == "queued"]
     assert waiting, "the batch finished before SIGTERM: nothing to resume"
     assert sorted(queue_rows(service.db)) == [("tasks", 0, None)] * len(waiting)
@@ -168,7 +168,7 @@ def test_sigterm_past_the_grace_period_requeues_the_running_task(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     served_files.trickle(None, chunk=512, interval=0.1)  # ~7 s per file
     service = service_factory({"WORKERS": "1", "SHUTDOWN_GRACE": "0.5"})
@@ -176,7 +176,7 @@ def test_sigterm_past_the_grace_period_requeues_the_running_task(
         service,
         {
             "files_url": publish(served_files, service_clip, "grace", 2),
-            "callback_url": hook_receiver.url("/cb"),
+            "callback_url": callback_receiver.url("/cb"),
         },
     )
     batch_id = answer["batch_id"]
@@ -189,21 +189,21 @@ def test_sigterm_past_the_grace_period_requeues_the_running_task(
     assert {r.task_id: r.status for r in records} == {
         t["task_id"]: "queued" for t in answer["tasks"]
     }
-    assert hook_receiver.requests == []
+    assert callback_receiver.requests == []
     assert sorted(queue_rows(service.db)) == [("tasks", 0, None), ("tasks", 0, None)]
 
     served_files.reset_behaviours()
     restarted = service_factory({"WORKERS": "1"}, db=service.db)
     assert {r.status for r in restarted.wait_for_batch(batch_id, 2)} == {"completed"}
     restarted.wait_for_deliveries(batch_id)
-    assert running in {request.json["task_id"] for request in hook_receiver.requests}
+    assert running in {request.json["task_id"] for request in callback_receiver.requests}
 
 
 def test_a_hanging_file_times_out_and_its_worker_is_replaced(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     service = service_factory({"WORKERS": "1", "ANALYSIS_TIMEOUT": "2", "LOG_FORMAT": "json"})
     hanging, normal = publish(served_files, service_clip, "hang", 2)
@@ -212,14 +212,18 @@ def test_a_hanging_file_times_out_and_its_worker_is_replaced(
         "mp4_small_analyser": [
             {
                 "file_url": hanging,
-                "callback_url": hook_receiver.url("/cb/stuck"),
+                "callback_url": callback_receiver.url("/cb/stuck"),
                 "task_id": "stuck",
             },
-            {"file_url": normal, "callback_url": hook_receiver.url("/cb/fine"), "task_id": "fine"},
+            {
+                "file_url": normal,
+                "callback_url": callback_receiver.url("/cb/fine"),
+                "task_id": "fine",
+            },
         ]
     }
     batch_id = submit(service, body)["batch_id"]
-    results = {r.json["task_id"]: r.json for r in hook_receiver.wait_for(2, timeout=60)}
+    results = {r.json["task_id"]: r.json for r in callback_receiver.wait_for(2, timeout=60)}
     assert results["stuck"]["status"] == "failed"
     assert results["stuck"]["error_code"] == "ANALYSIS_TIMEOUT"
     assert results["fine"]["status"] == "completed"
@@ -239,15 +243,15 @@ def test_a_crashed_analysis_process_fails_its_task_and_is_replaced(
     service_factory: StartService,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
 ) -> None:
     service = service_factory({"WORKERS": "1"})
     doomed, normal = publish(served_files, service_clip, "crash", 2)
     served_files.trickle("/crash-0.mp4", chunk=1024, interval=0.1)
     body = {
         "mp4_small_analyser": [
-            {"file_url": doomed, "callback_url": hook_receiver.url("/cb"), "task_id": "doomed"},
-            {"file_url": normal, "callback_url": hook_receiver.url("/cb"), "task_id": "after"},
+            {"file_url": doomed, "callback_url": callback_receiver.url("/cb"), "task_id": "doomed"},
+            {"file_url": normal, "callback_url": callback_receiver.url("/cb"), "task_id": "after"},
         ]
     }
     batch_id = submit(service, body)["batch_id"]
@@ -255,7 +259,7 @@ def test_a_crashed_analysis_process_fails_its_task_and_is_replaced(
     assert service.proc is not None
     (worker,) = child_pids(service.proc.pid)
     os.kill(worker, signal.SIGKILL)
-    results = {r.json["task_id"]: r.json for r in hook_receiver.wait_for(2, timeout=60)}
+    results = {r.json["task_id"]: r.json for r in callback_receiver.wait_for(2, timeout=60)}
     assert results["doomed"]["error_code"] == "INTERNAL_ERROR"
     assert "exit code -9" in results["doomed"]["error"]
     assert results["after"]["status"] == "completed"

@@ -41,17 +41,17 @@ def test_callbacks_are_signed(
     service: ServiceProcess,
     served_files: FileServer,
     service_clip: Path,
-    hook_receiver: CallbackReceiver,
+    callback_receiver: CallbackReceiver,
     documented_verify: Callable[[str, bytes, str], bool],
 ) -> None:
     urls = [served_files.publish(service_clip, f"signed-{i}.mp4") for i in range(2)]
     with service.client() as client:
         answer = client.post(
             "/mp4_small_analyser",
-            json={"files_url": urls, "callback_url": hook_receiver.url("/cb")},
+            json={"files_url": urls, "callback_url": callback_receiver.url("/cb")},
         )
     assert answer.status_code == 202
-    for request in hook_receiver.wait_for(2, timeout=60):
+    for request in callback_receiver.wait_for(2, timeout=60):
         header = request.headers["x-mp4-analyser-signature"]
         assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header)
         assert documented_verify(SECRET, request.body, header)
