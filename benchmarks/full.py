@@ -101,6 +101,12 @@ def make_clip(
     return path
 
 
+def _ffmpeg_null(path: Path, *filters: str) -> str:
+    """Run one ffmpeg filter over the file to the null muxer; its report is on stderr."""
+    command = ["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), *filters, "-f", "null", "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stderr
+
+
 def ffmpeg_pipeline(path: Path) -> dict[str, float | None]:
     """The four commands of the pipeline; returns ffmpeg's numbers."""
     subprocess.run(
@@ -124,40 +130,8 @@ def ffmpeg_pipeline(path: Path) -> dict[str, float | None]:
         capture_output=True,
         check=True,
     )
-    loud = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-filter_complex",
-            "ebur128=peak=true",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    silence = subprocess.run(
-        [
-            "ffmpeg",
-            "-nostats",
-            "-hide_banner",
-            "-i",
-            str(path),
-            "-af",
-            "silencedetect=n=-50dB:d=0.5",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
+    loud = _ffmpeg_null(path, "-filter_complex", "ebur128=peak=true")
+    silence = _ffmpeg_null(path, "-af", "silencedetect=n=-50dB:d=0.5")
     summary = loud[loud.rfind("Summary:") :]
     integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
     lra = re.search(r"LRA:\s+(-?[\d.]+) LU", summary)
