@@ -25,9 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult
 from mp4_small_analyser.options import AnalysisOptions
-from mp4_small_analyser.task import run_task
 
 RATE = 48000
 

@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mp4_small_analyser.analysis.audio.loudness import LoudnessMeter
 from mp4_small_analyser.analysis.decode import audio_blocks, audio_format, open_container
-from mp4_small_analyser.analysis.loudness import LoudnessMeter
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from tests.mediagen import write_audio
 
 LAYOUTS = {"stereo": ("FL", "FR"), "5.1": ("FL", "FR", "FC", "LFE", "BL", "BR")}

@@ -28,13 +28,13 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.full import make_clip
-from mp4_small_analyser.analysis.boxes import read_layout
-from mp4_small_analyser.analysis.http_source import HttpSource
-from mp4_small_analyser.analysis.probe import probe
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.container.boxes import read_layout
+from mp4_small_analyser.analysis.container.probe import probe
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
+from mp4_small_analyser.analysis.sources.http import HttpSource
+from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
-from mp4_small_analyser.task import run_task
 from tests.fixtures_http import FileServer
 from tests.media_catalogue import CATALOGUE, LARGE_NON_FASTSTART, build
 

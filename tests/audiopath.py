@@ -21,7 +21,7 @@ from mp4_small_analyser.analysis.decode import (
     audio_format,
     open_container,
 )
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
 
 RATE = 48000
 TONE_HZ = 1000.0

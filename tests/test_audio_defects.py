@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.audio_defects import (
+from mp4_small_analyser.analysis.audio.defects import (
     CLIP_LEVEL,
     MIN_CLIP_RUN,
     AudioDefectMeter,

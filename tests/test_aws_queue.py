@@ -13,8 +13,8 @@ from collections.abc import Callable
 import boto3
 import pytest
 
-from mp4_small_analyser.aws.sqs_queue import SqsTaskQueue
-from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from tests.aws_deployment import Queues
 
 

@@ -17,16 +17,6 @@ import numpy as np
 import pytest
 from botocore.exceptions import ClientError
 
-from mp4_small_analyser.aws.dynamodb_items import (
-    ITEM_LIMIT,
-    PAYLOAD_BUDGET,
-    TRUNCATION_MARK,
-    estimated_size,
-    record_to_item,
-    serialize,
-    to_dynamo,
-)
-from mp4_small_analyser.aws.dynamodb_store import DynamoDbResultStore
 from mp4_small_analyser.models import (
     AudioAnalysis,
     CompletedResult,
@@ -35,7 +25,17 @@ from mp4_small_analyser.models import (
     Results,
     task_result_adapter,
 )
-from mp4_small_analyser.service.records import RecordUpdate, TaskRecord, utc_timestamp
+from mp4_small_analyser.stores.dynamodb_items import (
+    ITEM_LIMIT,
+    PAYLOAD_BUDGET,
+    TRUNCATION_MARK,
+    estimated_size,
+    record_to_item,
+    serialize,
+    to_dynamo,
+)
+from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.stores.records import RecordUpdate, TaskRecord, utc_timestamp
 
 SERIES_LENGTH = 60_000
 """Seconds of short-term loudness: a 16 h 40 min recording, over the item limit."""

@@ -7,7 +7,7 @@ from typing import Any, get_args
 
 import pytest
 
-from mp4_small_analyser.analysis.checks import (
+from mp4_small_analyser.analysis.judging.checks import (
     PROFILES,
     QcProfile,
     analysis_truncated,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from mp4_small_analyser.analysis.http_source import HttpSource
-from mp4_small_analyser.analysis.probe import probe
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.container.probe import probe
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
+from mp4_small_analyser.analysis.sources.http import HttpSource
 from mp4_small_analyser.options import MiB
 from tests.fixtures_http import FileServer
 

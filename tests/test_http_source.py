@@ -15,8 +15,8 @@ from pathlib import Path
 import av
 import pytest
 
-from mp4_small_analyser.analysis.http_source import ContentRange, HttpSource, parse_content_range
-from mp4_small_analyser.analysis.source import open_source
+from mp4_small_analyser.analysis.sources.base import open_source
+from mp4_small_analyser.analysis.sources.http import ContentRange, HttpSource, parse_content_range
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.options import KiB, MiB, SourceLimits
 from tests.fixtures_http import FileServer

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.k_weighting import KWeightingFilter, k_weighting_biquads
-from mp4_small_analyser.analysis.loudness import (
+from mp4_small_analyser.analysis.audio.k_weighting import KWeightingFilter, k_weighting_biquads
+from mp4_small_analyser.analysis.audio.loudness import (
     LoudnessMeter,
     LoudnessResult,
     channel_weights,
     lufs,
 )
-from mp4_small_analyser.analysis.true_peak import (
+from mp4_small_analyser.analysis.audio.true_peak import (
     ANNEX2_PHASES,
     PeakMeter,
     oversampling_factor,

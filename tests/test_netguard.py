@@ -17,16 +17,16 @@ from typing import Any
 import httpx
 import pytest
 
-from mp4_small_analyser import netguard
-from mp4_small_analyser.analysis.http_source import HttpSource
-from mp4_small_analyser.errors import AnalysisError, ErrorCode
-from mp4_small_analyser.netguard import (
+from mp4_small_analyser.analysis.sources import netguard
+from mp4_small_analyser.analysis.sources.http import HttpSource
+from mp4_small_analyser.analysis.sources.netguard import (
     UrlNotAllowedError,
     check_url_syntax,
     forbidden_reason,
     http_client,
     request_deadline,
 )
+from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.options import SourceLimits
 from tests.fixtures_http import FileServer, TlsCertificates
 

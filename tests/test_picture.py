@@ -27,8 +27,8 @@ import numpy as np
 import pytest
 
 from mp4_small_analyser.analysis.decode import LumaFrame, luma_frames, open_container
-from mp4_small_analyser.analysis.picture import PictureMeter, PictureResult
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.picture.meter import PictureMeter, PictureResult
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from mp4_small_analyser.options import AnalysisOptions
 from tests.mediagen import moving_pattern, write_video
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from mp4_small_analyser.analysis.boxes import read_layout
-from mp4_small_analyser.analysis.probe import ProbeResult, container_format, probe
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.container.boxes import read_layout
+from mp4_small_analyser.analysis.container.probe import ProbeResult, container_format, probe
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from tests.fixtures_media import GeneratedMedia
 from tests.media_catalogue import CATALOGUE
 from tests.mediagen import LAYOUTS

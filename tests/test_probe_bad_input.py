@@ -24,9 +24,9 @@ import av
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.boxes import Box, read_layout
-from mp4_small_analyser.analysis.probe import ProbeResult, probe
-from mp4_small_analyser.analysis.source import ByteSource, LocalFileSource
+from mp4_small_analyser.analysis.container.boxes import Box, read_layout
+from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
+from mp4_small_analyser.analysis.sources.base import ByteSource, LocalFileSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from tests.fixtures_media import GeneratedMedia
 

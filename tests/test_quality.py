@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mp4_small_analyser.analysis.quality import (
+from mp4_small_analyser.analysis.judging.quality import (
     VIDEO_WEIGHTS,
     audio_quality,
     video_quality,

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult, Results, VideoAnalysis
-from mp4_small_analyser.task import run_task
 from tests.mediagen import sine, write_audio, write_video
 
 CRFS = (18, 28, 38, 48)

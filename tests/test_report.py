@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.boxes import read_layout
-from mp4_small_analyser.analysis.source import LocalFileSource
+from mp4_small_analyser.analysis.container.boxes import read_layout
+from mp4_small_analyser.analysis.sources.base import LocalFileSource
+from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult
 from mp4_small_analyser.options import AnalysisOptions, KiB, SourceLimits
-from mp4_small_analyser.task import run_task
 from tests.fixtures_http import FileServer
 from tests.fixtures_media import GeneratedMedia
 from tests.mediagen import moving_pattern, sine, write_video

@@ -10,11 +10,11 @@ import boto3
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.s3_source import S3Source
-from mp4_small_analyser.analysis.source import open_source
+from mp4_small_analyser.analysis.sources.base import open_source
+from mp4_small_analyser.analysis.sources.s3 import S3Source
+from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.options import KiB, SourceLimits
-from mp4_small_analyser.task import run_task
 from tests.mediagen import moving_pattern, sine, write_video
 
 

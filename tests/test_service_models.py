@@ -11,6 +11,7 @@ import pytest
 from mangum import Mangum
 from pydantic import TypeAdapter, ValidationError
 
+from mp4_small_analyser.composition import open_backends
 from mp4_small_analyser.service.app import create_app
 from mp4_small_analyser.service.planning import plan_batch
 from mp4_small_analyser.service.schemas import (
@@ -80,7 +81,7 @@ def test_planning_forwards_the_query_and_orders_tasks() -> None:
 
 def test_the_app_runs_under_mangum_without_workers(tmp_path: Path) -> None:
     settings = Settings(database_path=tmp_path / "lambda.db", enable_test_endpoints=False)
-    handler = Mangum(create_app(settings), lifespan="auto")
+    handler = Mangum(create_app(settings, open_backends(settings)), lifespan="auto")
     event = {
         "resource": "/health",
         "path": "/health",

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mp4_small_analyser.options import AnalysisOptions
-from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage
-from mp4_small_analyser.service.sqlite_db import SqliteDatabase
-from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.service.task_queue import TaskQueue
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.task_queue import TaskQueue
 
 QueueFactory = Callable[[str], TaskQueue]
 
@@ -142,8 +142,8 @@ def test_sqlite_takes_back_leases_of_a_dead_process(tmp_path: Path) -> None:
     queue = SqliteTaskQueue(SqliteDatabase(db), "tasks")
     queue.enqueue([analyse("orphan"), analyse("other")])
     claimer = (
-        "import sys; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
-        "from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue;"
+        "import sys; from mp4_small_analyser.stores.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue;"
         "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks');"
         "print(len(q.claim(1, 3600)))"
     )
@@ -165,8 +165,8 @@ def test_sqlite_processes_claiming_together_never_share_a_message(tmp_path: Path
     # Each consumer imports, says it is ready, and starts claiming when told to; the
     # pause between claims stands for the work done on each message.
     consumer = (
-        "import sys, time; from mp4_small_analyser.service.sqlite_db import SqliteDatabase;"
-        "from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue;"
+        "import sys, time; from mp4_small_analyser.stores.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue;"
         "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks'); got = []\n"
         "print('ready', flush=True); sys.stdin.readline()\n"
         "while batch := q.claim(3, 3600):\n"

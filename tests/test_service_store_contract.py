@@ -13,14 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mp4_small_analyser.service.records import (
+from mp4_small_analyser.stores.records import (
     BatchSummary,
     Delivery,
     RecordUpdate,
     TaskRecord,
     utc_timestamp,
 )
-from mp4_small_analyser.service.result_store import RecordNotFoundError, ResultStore
+from mp4_small_analyser.stores.result_store import RecordNotFoundError, ResultStore
 
 T0 = datetime(2025, 8, 4, 12, 0, 0, tzinfo=UTC)
 INDEX_DEADLINE = 10.0

@@ -13,11 +13,6 @@ import pytest
 from mp4_small_analyser.models import CompletedResult, FailedResult
 from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy
-from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage
-from mp4_small_analyser.service.records import RecordUpdate
-from mp4_small_analyser.service.sqlite_db import SqliteDatabase
-from mp4_small_analyser.service.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.service.sqlite_store import SqliteResultStore
 from mp4_small_analyser.service.tasks import (
     TaskDeps,
     handle_message,
@@ -26,6 +21,11 @@ from mp4_small_analyser.service.tasks import (
     process_task,
     queued_record,
 )
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.records import RecordUpdate
+from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
 from tests.fixtures_http import CallbackReceiver, FileServer
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.silence import MAX_SEGMENTS, SilenceDetector, SilenceResult
+from mp4_small_analyser.analysis.audio.silence import MAX_SEGMENTS, SilenceDetector, SilenceResult
 from tests.audiopath import (
     RATE,
     Piece,

@@ -18,7 +18,7 @@ import av
 import numpy as np
 from av.stream import Discard
 
-from mp4_small_analyser.analysis.source import ByteSource
+from mp4_small_analyser.analysis.sources.base import ByteSource
 
 AUDIO_BLOCK_SAMPLES = 1 << 16
 SMALL_LUMA_HEIGHT = 360

@@ -15,13 +15,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from mp4_small_analyser.analysis.audio_defects import AudioDefectMeter
-from mp4_small_analyser.analysis.checks import (
-    analysis_truncated,
-    get_profile,
-    metrics_unavailable,
-    run_checks,
-)
+from mp4_small_analyser.analysis.audio.defects import AudioDefectMeter
+from mp4_small_analyser.analysis.audio.loudness import LoudnessMeter
+from mp4_small_analyser.analysis.audio.silence import SilenceDetector
+from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
     LumaFrame,
     MediaDecoder,
@@ -29,12 +26,15 @@ from mp4_small_analyser.analysis.decode import (
     audio_format,
     open_container,
 )
-from mp4_small_analyser.analysis.loudness import LoudnessMeter
-from mp4_small_analyser.analysis.picture import PictureMeter
-from mp4_small_analyser.analysis.probe import ProbeResult, probe
-from mp4_small_analyser.analysis.quality import audio_quality, video_quality
-from mp4_small_analyser.analysis.silence import SilenceDetector
-from mp4_small_analyser.analysis.source import ByteSource
+from mp4_small_analyser.analysis.judging.checks import (
+    analysis_truncated,
+    get_profile,
+    metrics_unavailable,
+    run_checks,
+)
+from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
+from mp4_small_analyser.analysis.picture.meter import PictureMeter
+from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.models import AudioAnalysis, Check, QualityScore, Results, VideoAnalysis
 from mp4_small_analyser.options import AnalysisOptions
 

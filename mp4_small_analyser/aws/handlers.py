@@ -52,18 +52,19 @@ def worker_handler(event: dict[str, Any], context: InvocationContext) -> dict[st
 def api_adapter() -> Mangum:
     from mangum import Mangum
 
+    from mp4_small_analyser.composition import open_backends
     from mp4_small_analyser.service.app import create_app
 
     settings = lambda_settings()
     configure_lambda_logging(settings)
     # The app's lifespan starts nothing on Lambda (no local runtime): skip it.
-    return Mangum(create_app(settings), lifespan="off")
+    return Mangum(create_app(settings, open_backends(settings)), lifespan="off")
 
 
 @cache
 def sqs_worker() -> SqsWorker:
     from mp4_small_analyser.aws.worker import SqsWorker
-    from mp4_small_analyser.service.backends import open_backends
+    from mp4_small_analyser.composition import open_backends
 
     settings = lambda_settings()
     configure_lambda_logging(settings)

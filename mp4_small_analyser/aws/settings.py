@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from mp4_small_analyser.aws.clients import aws_client
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.aws_clients import aws_client
 
 API_GATEWAY_TIMEOUT = 29.0
 """Seconds API Gateway waits for a Lambda integration."""

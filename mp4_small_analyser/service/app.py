@@ -1,4 +1,4 @@
-"""`create_app(settings)`: the one FastAPI app, served by uvicorn locally and Mangum on Lambda.
+"""`create_app(settings, backends)`: the one FastAPI app (uvicorn locally, Mangum on Lambda).
 
 The app itself starts nothing: workers come from a `Runtime` handed in
 (`mp4-analyser serve` passes a `LocalRuntime`), started and stopped with the
@@ -14,13 +14,13 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser import __version__
-from mp4_small_analyser.service.backends import Backends, open_backends
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.handlers import install_error_handlers
 from mp4_small_analyser.service.middleware import BodyLimitMiddleware
 from mp4_small_analyser.service.routes import health, results, submission, testing
 from mp4_small_analyser.service.runtime import Runtime
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.backends import Backends
 
 DESCRIPTION = """
 Technical QC of MP4 files by URL. Submit a batch to `POST /mp4_small_analyser`:
@@ -31,16 +31,8 @@ kept and readable by task (`GET /callback/{task_id}`) and by batch
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    backends: Backends | None = None,
-    runtime: Runtime | None = None,
-) -> FastAPI:
-    settings = settings or Settings()
-    context = ServiceContext(
-        settings=settings, backends=backends or open_backends(settings), runtime=runtime
-    )
+def create_app(settings: Settings, backends: Backends, runtime: Runtime | None = None) -> FastAPI:
+    context = ServiceContext(settings=settings, backends=backends, runtime=runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from mp4_small_analyser.service.backends import Backends
 from mp4_small_analyser.service.runtime import Runtime
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.backends import Backends
 
 
 @dataclass(frozen=True)

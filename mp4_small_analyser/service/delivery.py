@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 import httpx
 
+from mp4_small_analyser.analysis.sources.netguard import http_client, request_deadline
 from mp4_small_analyser.errors import AnalysisError
-from mp4_small_analyser.netguard import http_client, request_deadline
-from mp4_small_analyser.service.records import CallbackMethod
 from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign
+from mp4_small_analyser.stores.records import CallbackMethod
 
 ATTEMPT_HEADER = "X-Mp4-Analyser-Attempt"
 

@@ -22,8 +22,8 @@ from multiprocessing.process import BaseProcess
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.options import SourceLimits
-from mp4_small_analyser.service.messages import AnalyseMessage
 from mp4_small_analyser.service.outcomes import failed_result
+from mp4_small_analyser.stores.messages import AnalyseMessage
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def _child_main(conn: Connection, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    from mp4_small_analyser.task import run_task
+    from mp4_small_analyser.analysis.task import run_task
 
     conn.send(_READY)
     while True:

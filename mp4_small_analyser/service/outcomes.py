@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.models import FailedResult, Metadata
-from mp4_small_analyser.service.messages import AnalyseMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage
 
 
 def failed_result(

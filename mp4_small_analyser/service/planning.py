@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
-from mp4_small_analyser.service.messages import AnalyseMessage
-from mp4_small_analyser.service.records import utc_timestamp
 from mp4_small_analyser.service.schemas import CommandsRequest, FilesUrlRequest
+from mp4_small_analyser.stores.messages import AnalyseMessage
+from mp4_small_analyser.stores.records import utc_timestamp
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import NoReturn, Protocol
 
-from mp4_small_analyser.service.backends import Backends
 from mp4_small_analyser.service.executor import AnalysisInterruptedError, AnalysisProcess
 from mp4_small_analyser.service.logs import task_context
-from mp4_small_analyser.service.messages import AnalyseMessage
-from mp4_small_analyser.service.records import RecordUpdate
-from mp4_small_analyser.service.task_queue import Lease, TaskQueue
 from mp4_small_analyser.service.tasks import (
     Analyser,
     TaskDeps,
@@ -30,6 +26,10 @@ from mp4_small_analyser.service.tasks import (
     handle_message,
 )
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.backends import Backends
+from mp4_small_analyser.stores.messages import AnalyseMessage
+from mp4_small_analyser.stores.records import RecordUpdate
+from mp4_small_analyser.stores.task_queue import Lease, TaskQueue
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pydantic import (
 
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions, ProfileName
-from mp4_small_analyser.service.records import BatchSummary, CallbackMethod, TaskRecord
+from mp4_small_analyser.stores.records import BatchSummary, CallbackMethod, TaskRecord
 
 MAX_URL_LENGTH = 4096
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"

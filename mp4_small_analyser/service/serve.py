@@ -11,23 +11,17 @@ import socket
 import uvicorn
 
 from mp4_small_analyser.service.app import create_app
-from mp4_small_analyser.service.backends import open_backends
 from mp4_small_analyser.service.logs import configure_logging
 from mp4_small_analyser.service.runtime import LocalRuntime
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.backends import Backends
 
 # Time uvicorn gives open requests (a sync batch waiting) before the workers stop.
 REQUEST_DRAIN_SECONDS = 10
 
 
-def serve(settings: Settings, *, host: str, port: int) -> int:
+def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> int:
     configure_logging(settings.log_format, settings.log_level)
-    if settings.queue_backend != "sqlite":
-        # Local workers consume analyses and callback retries from two queues; SQS's one
-        # queue carries both, for the Lambda worker.
-        print("mp4-analyser serve: local workers need QUEUE_BACKEND=sqlite", flush=True)
-        return 1
-    backends = open_backends(settings)
     runtime = LocalRuntime(settings, backends)
     app = create_app(settings, backends=backends, runtime=runtime)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -19,9 +19,9 @@ from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.service.planning import BatchPlan
-from mp4_small_analyser.service.records import TERMINAL_STATUSES, RecordUpdate
 from mp4_small_analyser.service.tasks import queued_record
 from mp4_small_analyser.service.urls import UrlChecker
+from mp4_small_analyser.stores.records import TERMINAL_STATUSES, RecordUpdate
 
 logger = logging.getLogger(__name__)
 

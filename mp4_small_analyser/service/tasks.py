@@ -18,9 +18,10 @@ from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult
 from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy, Sender
-from mp4_small_analyser.service.messages import AnalyseMessage, DeliverMessage
 from mp4_small_analyser.service.outcomes import failed_result
-from mp4_small_analyser.service.records import (
+from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.records import (
     TERMINAL_STATUSES,
     Delivery,
     RecordUpdate,
@@ -28,9 +29,8 @@ from mp4_small_analyser.service.records import (
     expiry,
     utc_timestamp,
 )
-from mp4_small_analyser.service.result_store import ResultStore
-from mp4_small_analyser.service.task_queue import MAX_RECEIVES, TaskQueue
-from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.result_store import ResultStore
+from mp4_small_analyser.stores.task_queue import MAX_RECEIVES, TaskQueue
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def deps_from_settings(
 
 def inline_analyser(limits: SourceLimits) -> Analyser:
     """Analyse in the calling process (no timeout of its own: the caller's runtime bounds it)."""
-    from mp4_small_analyser.task import run_task
+    from mp4_small_analyser.analysis.task import run_task
 
     def analyse(message: AnalyseMessage) -> CompletedResult | FailedResult:
         return run_task(

@@ -14,8 +14,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from mp4_small_analyser.analysis.sources.netguard import (
+    IPAddress,
+    check_url_syntax,
+    forbidden_reason,
+)
 from mp4_small_analyser.errors import AnalysisError
-from mp4_small_analyser.netguard import IPAddress, check_url_syntax, forbidden_reason
 from mp4_small_analyser.service.errors import ServiceErrorCode
 
 

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
-from mp4_small_analyser.service.records import TaskRecord, received_record
 from mp4_small_analyser.service.schemas import (
     ID_PATTERN,
     BatchResponse,
@@ -20,6 +19,7 @@ from mp4_small_analyser.service.schemas import (
     ReceivedCallback,
 )
 from mp4_small_analyser.service.signing import SIGNATURE_HEADER, SignatureError, verify
+from mp4_small_analyser.stores.records import TaskRecord, received_record
 
 router = APIRouter(tags=["callbacks and results"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser.service.context import Context
-from mp4_small_analyser.service.records import TaskRecord, received_record
 from mp4_small_analyser.service.schemas import RecordList, SimulateRequest
+from mp4_small_analyser.stores.records import TaskRecord, received_record
 
 router = APIRouter(prefix="/test", tags=["test endpoints"])
 

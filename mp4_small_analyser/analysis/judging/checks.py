@@ -1,0 +1,467 @@
+"""QC checks: judge `Results` against a named delivery profile.
+
+A profile is data (limits and severities), the rules are shared. A rule whose
+input was not measured (`None` under `--probe` or `--no-audio-metrics`) stays
+silent rather than guessing. Codes are a contract, listed in docs/quality.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from mp4_small_analyser.analysis.judging.quality import MIN_FRAME_RATE, MIN_LINES
+from mp4_small_analyser.models import AudioAnalysis, Check, Results, Segment, VideoAnalysis
+
+Severity = Literal["error", "warning", "info"]
+
+SEVERITY_ORDER: Mapping[Severity, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class QcProfile:
+    """The limits a delivery is judged against; every field is documented in docs/quality.md."""
+
+    name: str
+    loudness_target: float
+    """LUFS, integrated (BS.1770-4 gated)."""
+    loudness_tolerance: float
+    """LU either side of the target."""
+    loudness_severity: Severity
+    true_peak_max: float
+    """dBTP."""
+    variable_frame_rate_severity: Severity
+    faststart_severity: Severity | None = None
+    """`None`: where the moov box sits does not matter for this delivery."""
+    video_codecs: frozenset[str] | None = None
+    """Allowed video codecs; `None`: any."""
+    audio_codecs: frozenset[str] | None = None
+    pixel_formats: frozenset[str] | None = None
+    max_silence_percentage: float = 50.0
+    max_av_duration_difference: float = 0.5
+    """Seconds between the audio and the video track durations."""
+    min_lines: int = MIN_LINES
+    """Short side of the picture, in pixels."""
+    min_frame_rate: float = MIN_FRAME_RATE
+    clipping_error_ratio: float = 1e-3
+    """Share of samples clipped above which clipping is an error rather than a warning."""
+    max_dc_offset: float = 0.01
+    """Mean sample value (full scale = 1), i.e. -40 dBFS."""
+
+
+EBU_R128 = QcProfile(
+    name="ebu-r128",
+    loudness_target=-23.0,
+    loudness_tolerance=1.0,
+    loudness_severity="error",
+    true_peak_max=-1.0,
+    variable_frame_rate_severity="warning",
+)
+STREAMING = QcProfile(
+    name="streaming",
+    loudness_target=-14.0,
+    loudness_tolerance=1.0,
+    loudness_severity="error",
+    true_peak_max=-1.0,
+    variable_frame_rate_severity="warning",
+)
+WEB = QcProfile(
+    name="web",
+    loudness_target=-14.0,
+    loudness_tolerance=1.0,
+    loudness_severity="warning",
+    true_peak_max=-1.0,
+    variable_frame_rate_severity="info",
+    faststart_severity="error",
+    video_codecs=frozenset({"h264"}),
+    audio_codecs=frozenset({"aac"}),
+    pixel_formats=frozenset({"yuv420p"}),
+)
+PROFILES: Mapping[str, QcProfile] = {p.name: p for p in (EBU_R128, STREAMING, WEB)}
+DEFAULT_PROFILE = EBU_R128.name
+
+
+def get_profile(name: str) -> QcProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        known = ", ".join(PROFILES)
+        raise ValueError(f"unknown QC profile {name!r}; known profiles: {known}") from None
+
+
+def run_checks(
+    results: Results, profile: str = DEFAULT_PROFILE, notes: Iterable[Check] = ()
+) -> list[Check]:
+    """Every check `results` raises under `profile`, errors first.
+
+    `notes` are checks only the caller can know about (a track that could not be
+    decoded, a truncated analysis; see `metrics_unavailable`, `analysis_truncated`).
+    """
+    limits = get_profile(profile)
+    found = [check for rule in _RULES for check in rule(results, limits)]
+    found.extend(notes)
+    return sorted(found, key=lambda check: SEVERITY_ORDER[check.severity])
+
+
+def metrics_unavailable(kind: str, reason: str) -> Check:
+    """The note for a track whose container facts were read but whose signal was not measured.
+
+    `kind` is "video" or "audio"; `reason` completes "... metrics are missing: <reason>".
+    """
+    return Check(
+        code="METRICS_UNAVAILABLE",
+        severity="warning",
+        message=f"The {kind} track's signal metrics are missing: {reason}.",
+        value=kind,
+    )
+
+
+def analysis_truncated(kind: str, max_duration: float) -> Check:
+    """The note for a track longer than the most the analysis decodes (`max_duration` s)."""
+    return Check(
+        code="ANALYSIS_TRUNCATED",
+        severity="info",
+        message=f"The {kind} track is longer than {max_duration:g} s: only its first "
+        f"{max_duration:g} s were decoded, and its signal metrics describe that part only.",
+        value=kind,
+        limit=max_duration,
+    )
+
+
+Rule = Callable[[Results, QcProfile], Iterator[Check]]
+
+
+def _track_presence(results: Results, limits: QcProfile) -> Iterator[Check]:
+    if results.video_analysis is None:
+        yield Check(
+            code="NO_VIDEO_TRACK",
+            severity="info",
+            message="The file has no video track; picture checks do not apply.",
+        )
+    if results.audio_analysis is None:
+        yield Check(
+            code="NO_AUDIO_TRACK",
+            severity="info",
+            message="The file has no audio track; loudness and audio checks do not apply.",
+        )
+
+
+def _encryption(results: Results, limits: QcProfile) -> Iterator[Check]:
+    encrypted: list[tuple[str, str]] = [
+        (f"Track {track.index} ({track.type}, {track.codec})", track.type)
+        for track in results.tracks
+        if track.encrypted
+    ]
+    if not results.tracks:
+        analyses = (("video", results.video_analysis), ("audio", results.audio_analysis))
+        encrypted = [
+            (f"The {kind} track ({analysis.codec})", kind)
+            for kind, analysis in analyses
+            if analysis is not None and analysis.encrypted
+        ]
+    for name, kind in encrypted:
+        yield Check(
+            code="ENCRYPTED_TRACK",
+            severity="warning",
+            message=f"{name} is encrypted: its container facts are reported, "
+            "its signal cannot be decoded or measured.",
+            value=kind,
+        )
+
+
+def _faststart(results: Results, limits: QcProfile) -> Iterator[Check]:
+    if limits.faststart_severity is None or results.file_info.faststart:
+        return
+    yield Check(
+        code="NOT_FASTSTART",
+        severity=limits.faststart_severity,
+        message="The moov box comes after the media data, so a browser must fetch the end of "
+        "the file before playing; remux with faststart (moov first).",
+        value=False,
+    )
+
+
+def _codecs(results: Results, limits: QcProfile) -> Iterator[Check]:
+    tracks: list[tuple[str, VideoAnalysis | AudioAnalysis | None, frozenset[str] | None]]
+    tracks = [
+        ("video", results.video_analysis, limits.video_codecs),
+        ("audio", results.audio_analysis, limits.audio_codecs),
+    ]
+    for kind, analysis, allowed in tracks:
+        if analysis is None or allowed is None or analysis.codec in allowed:
+            continue
+        expected = _one_of(allowed)
+        yield Check(
+            code="UNSUPPORTED_CODEC",
+            severity="error",
+            message=f"The {kind} codec is {analysis.codec}; the {limits.name} profile requires "
+            f"{expected}.",
+            value=analysis.codec,
+            limit=expected,
+        )
+
+
+def _pixel_format(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    allowed = limits.pixel_formats
+    if video is None or allowed is None or video.pixel_format is None:
+        return
+    if video.pixel_format not in allowed:
+        expected = _one_of(allowed)
+        yield Check(
+            code="PIXEL_FORMAT",
+            severity="error",
+            message=f"The pixel format is {video.pixel_format}; the {limits.name} profile "
+            f"requires {expected} (8-bit 4:2:0), which every browser decodes.",
+            value=video.pixel_format,
+            limit=expected,
+        )
+
+
+def _loudness(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or audio.loudness_integrated is None:
+        return
+    lufs = audio.loudness_integrated
+    low = limits.loudness_target - limits.loudness_tolerance
+    high = limits.loudness_target + limits.loudness_tolerance
+    if low <= lufs <= high:
+        return
+    offset = lufs - limits.loudness_target
+    direction = "louder" if offset > 0 else "quieter"
+    yield Check(
+        code="LOUDNESS_OUT_OF_RANGE",
+        severity=limits.loudness_severity,
+        message=f"Integrated loudness is {lufs:.1f} LUFS, {abs(offset):.1f} LU {direction} than "
+        f"the {limits.loudness_target:.1f} LUFS target of the {limits.name} profile "
+        f"(±{limits.loudness_tolerance:.1f} LU allowed).",
+        value=lufs,
+        limit=high if offset > 0 else low,
+    )
+
+
+def _true_peak(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or audio.true_peak is None or audio.true_peak <= limits.true_peak_max:
+        return
+    yield Check(
+        code="TRUE_PEAK_OVER_LIMIT",
+        severity="error",
+        message=f"True peak reaches {audio.true_peak:.1f} dBTP, above the "
+        f"{limits.true_peak_max:.1f} dBTP ceiling: the next lossy encode or sample-rate "
+        "conversion may clip.",
+        value=audio.true_peak,
+        limit=limits.true_peak_max,
+    )
+
+
+def _silence(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or audio.silence_percentage is None:
+        return
+    if audio.silence_percentage <= limits.max_silence_percentage:
+        return
+    yield Check(
+        code="EXCESSIVE_SILENCE",
+        severity="warning",
+        message=f"The audio is silent for {audio.silence_percentage:.1f} % of its duration"
+        f"{_segments_summary(audio.silence_segments)}, more than "
+        f"{limits.max_silence_percentage:.0f} %: check for a missing or muted mix.",
+        value=audio.silence_percentage,
+        limit=limits.max_silence_percentage,
+    )
+
+
+def _clipping(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or audio.clipping is None or audio.clipping.count == 0:
+        return
+    clipping = audio.clipping
+    severe = clipping.ratio >= limits.clipping_error_ratio
+    yield Check(
+        code="CLIPPING",
+        severity="error" if severe else "warning",
+        message=f"{clipping.count:,} samples ({clipping.ratio * 100:.3f} %) sit at full scale in "
+        f"{clipping.runs} runs: the audio is clipped"
+        + (f", above the {limits.clipping_error_ratio * 100:g} % error limit." if severe else "."),
+        value=clipping.ratio,
+        limit=limits.clipping_error_ratio if severe else 0.0,
+    )
+
+
+def _phase(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or not audio.phase_issue:
+        return
+    correlation = audio.phase_correlation
+    measured = f" (correlation {correlation:.2f})" if correlation is not None else ""
+    yield Check(
+        code="PHASE_ISSUE",
+        severity="warning",
+        message=f"The left and right channels are largely out of phase{measured}: the mix "
+        "loses level or cancels when played in mono.",
+        value=correlation,
+    )
+
+
+def _silent_channels(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or not audio.channels_silent:
+        return
+    silent = audio.channels_silent
+    numbers = ", ".join(str(index + 1) for index in silent)
+    total = f" of {audio.channels}" if audio.channels else ""
+    plural = "s" if len(silent) > 1 else ""
+    verb = "are" if len(silent) > 1 else "is"
+    yield Check(
+        code="SILENT_CHANNEL",
+        severity="warning",
+        message=f"Channel{plural} {numbers}{total} (counting from 1) {verb} digital silence "
+        "while the others carry sound.",
+        value=",".join(str(index) for index in silent),
+    )
+
+
+def _dc_offset(results: Results, limits: QcProfile) -> Iterator[Check]:
+    audio = results.audio_analysis
+    if audio is None or not audio.dc_offset:
+        return
+    channel, offset = max(enumerate(audio.dc_offset), key=lambda item: abs(item[1]))
+    if abs(offset) <= limits.max_dc_offset:
+        return
+    yield Check(
+        code="DC_OFFSET",
+        severity="warning",
+        message=f"Channel {channel + 1} has a DC offset of {offset:+.4f} of full scale, above "
+        f"{limits.max_dc_offset:g}: it wastes headroom and clicks at edits.",
+        value=offset,
+        limit=limits.max_dc_offset,
+    )
+
+
+def _av_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video, audio = results.video_analysis, results.audio_analysis
+    if video is None or audio is None or video.duration is None or audio.duration is None:
+        return
+    difference = round(abs(video.duration - audio.duration), 3)
+    if difference <= limits.max_av_duration_difference:
+        return
+    yield Check(
+        code="AV_DURATION_MISMATCH",
+        severity="warning",
+        message=f"The audio lasts {audio.duration:.2f} s and the video {video.duration:.2f} s: "
+        f"they differ by {difference:.2f} s, more than "
+        f"{limits.max_av_duration_difference:g} s.",
+        value=difference,
+        limit=limits.max_av_duration_difference,
+    )
+
+
+def _black(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    if video is not None:
+        yield from _stretches(
+            "BLACK_SEGMENTS", "black", video.black_percentage, video.black_segments
+        )
+
+
+def _frozen(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    if video is not None:
+        yield from _stretches(
+            "FROZEN_SEGMENTS", "frozen", video.frozen_percentage, video.frozen_segments
+        )
+
+
+def _stretches(
+    code: str, state: str, percentage: float | None, segments: list[Segment] | None
+) -> Iterator[Check]:
+    if not percentage:
+        return
+    yield Check(
+        code=code,
+        severity="warning",
+        message=f"The picture is {state} for {percentage:.1f} % of the video"
+        f"{_segments_summary(segments)}.",
+        value=percentage,
+        limit=0.0,
+    )
+
+
+def _variable_frame_rate(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    if video is None or not video.variable_frame_rate:
+        return
+    average = f" (average {video.frame_rate:.3f} fps)" if video.frame_rate else ""
+    yield Check(
+        code="VARIABLE_FRAME_RATE",
+        severity=limits.variable_frame_rate_severity,
+        message=f"Frame durations vary{average}: editors and broadcast chains expect a "
+        "constant frame rate and may drift out of sync.",
+        value=True,
+    )
+
+
+def _resolution(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    if video is None or not video.width or not video.height:
+        return
+    lines = min(video.width, video.height)
+    if lines >= limits.min_lines:
+        return
+    yield Check(
+        code="LOW_RESOLUTION",
+        severity="warning",
+        message=f"The picture is {video.width}x{video.height}: its short side of {lines} "
+        f"pixels is below {limits.min_lines}, so it looks soft on most screens.",
+        value=lines,
+        limit=limits.min_lines,
+    )
+
+
+def _frame_rate(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    if video is None or not video.frame_rate or video.frame_rate >= limits.min_frame_rate:
+        return
+    yield Check(
+        code="LOW_FRAME_RATE",
+        severity="warning",
+        message=f"The frame rate is {video.frame_rate:.2f} fps, below {limits.min_frame_rate:g} "
+        "fps: motion will look jerky.",
+        value=video.frame_rate,
+        limit=limits.min_frame_rate,
+    )
+
+
+def _one_of(allowed: frozenset[str]) -> str:
+    return " or ".join(sorted(allowed))
+
+
+def _segments_summary(segments: list[Segment] | None) -> str:
+    if not segments:
+        return ""
+    start, end = segments[0]
+    return f" (the first stretch runs from {start:.1f} s to {end:.1f} s)"
+
+
+_RULES: tuple[Rule, ...] = (
+    _track_presence,
+    _encryption,
+    _faststart,
+    _codecs,
+    _pixel_format,
+    _loudness,
+    _true_peak,
+    _clipping,
+    _silence,
+    _phase,
+    _silent_channels,
+    _dc_offset,
+    _av_duration,
+    _black,
+    _frozen,
+    _variable_frame_rate,
+    _resolution,
+    _frame_rate,
+)

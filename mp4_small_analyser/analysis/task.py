@@ -1,0 +1,86 @@
+"""One file in, one task result out: the unit of work of the CLI, the workers and Lambda.
+
+`run_task` never raises: every failure becomes a `FailedResult` with a stable
+code, so a batch never loses a file to an exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+
+from threadpoolctl import ThreadpoolController
+
+from mp4_small_analyser.analysis.report import analyse
+from mp4_small_analyser.analysis.sources.base import ByteSource, open_source
+from mp4_small_analyser.errors import AnalysisError, ErrorCode
+from mp4_small_analyser.models import CompletedResult, FailedResult, Metadata
+from mp4_small_analyser.options import AnalysisOptions, SourceLimits
+
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _blas_threads() -> ThreadpoolController:
+    """Found once per process: discovering the loaded libraries costs milliseconds."""
+    return ThreadpoolController()
+
+
+def run_task(
+    file_url: str,
+    *,
+    task_id: str | None = None,
+    batch_id: str | None = None,
+    options: AnalysisOptions | None = None,
+    limits: SourceLimits | None = None,
+) -> CompletedResult | FailedResult:
+    options = options or AnalysisOptions()
+    task_id = task_id or str(uuid.uuid4())
+    started = time.perf_counter()
+    source: ByteSource | None = None
+
+    def metadata() -> Metadata:
+        return Metadata(
+            processed_at=datetime.now(UTC),
+            mode="probe" if options.probe_only else "full",
+            bytes_read=source.bytes_read if source else 0,
+            requests=source.requests if source else 0,
+        )
+
+    try:
+        source = open_source(file_url, limits)
+        # BLAS threads that spin between the meters' small products steal the cores the
+        # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
+        # package never has to touch the environment.
+        with _blas_threads().limit(limits=1, user_api="blas"):
+            results = analyse(source, options)
+        return CompletedResult(
+            task_id=task_id,
+            batch_id=batch_id,
+            file_url=file_url,
+            processing_time=round(time.perf_counter() - started, 4),
+            results=results,
+            metadata=metadata(),
+        )
+    except AnalysisError as exc:
+        code, message = exc.code, exc.message
+    except MemoryError:
+        code, message = ErrorCode.INTERNAL_ERROR, "Out of memory while analysing the file"
+    except Exception as exc:
+        logger.exception("unexpected error analysing %s", file_url)
+        code, message = ErrorCode.INTERNAL_ERROR, f"Unexpected error: {type(exc).__name__}: {exc}"
+    finally:
+        if source is not None:
+            source.close()
+    return FailedResult(
+        task_id=task_id,
+        batch_id=batch_id,
+        file_url=file_url,
+        processing_time=round(time.perf_counter() - started, 4),
+        error=message,
+        error_code=code.value,
+        metadata=metadata(),
+    )

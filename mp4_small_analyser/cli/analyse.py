@@ -1,0 +1,153 @@
+"""`mp4-analyser analyse`: analyse files and print a report or JSON.
+
+Exit codes: 0 every source completed, 1 any source failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mp4_small_analyser.analysis.task import run_task
+from mp4_small_analyser.cli.report import print_report
+from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
+from mp4_small_analyser.options import AnalysisOptions, SourceLimits
+
+TaskResult = CompletedResult | FailedResult
+
+
+def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    analyse = commands.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="analyse files and print a report",
+        description="Analyse MP4 files (paths or http(s) URLs) and print one result per source.",
+    )
+    analyse.add_argument("sources", nargs="+", metavar="SOURCE", help="path or http(s) URL")
+    analyse.add_argument("--json", action="store_true", help="print a JSON array of task results")
+    analyse.add_argument("--probe", action="store_true", help="container facts only, no decoding")
+    analyse.add_argument(
+        "--profile",
+        choices=["ebu-r128", "streaming", "web"],
+        default="ebu-r128",
+        help="QC profile the checks judge against (default: ebu-r128)",
+    )
+    analyse.add_argument("--no-audio-metrics", action="store_true", help="skip loudness/silence")
+    analyse.add_argument("--no-video-metrics", action="store_true", help="skip picture metrics")
+    analyse.add_argument(
+        "--fast", action="store_true", help="picture metrics on keyframes only (much faster)"
+    )
+    analyse.add_argument(
+        "--max-duration",
+        type=float,
+        default=AnalysisOptions.model_fields["max_media_duration"].default,
+        metavar="SECONDS",
+        help="decode at most this much media per file (default: %(default)s)",
+    )
+    analyse.add_argument(
+        "--max-file-size",
+        type=int,
+        default=SourceLimits.model_fields["max_file_size"].default,
+        metavar="BYTES",
+        help="refuse larger files (default: %(default)s)",
+    )
+    analyse.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="files analysed at once (default: number of cores)",
+    )
+    analyse.set_defaults(command=_analyse)
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    try:
+        options = AnalysisOptions(
+            probe_only=args.probe,
+            profile=args.profile,
+            audio_metrics=not args.no_audio_metrics,
+            video_metrics=not args.no_video_metrics,
+            video_keyframes_only=args.fast,
+            max_media_duration=args.max_duration,
+        )
+        limits = SourceLimits(max_file_size=args.max_file_size)
+    except ValidationError as exc:
+        print(f"mp4-analyser analyse: error: {exc.errors()[0]['msg']}", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("mp4-analyser analyse: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    results = analyse_all(args.sources, options, limits, jobs=args.jobs)
+    if args.json:
+        payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        print_report(Console(soft_wrap=True), results)
+    return 0 if all(r.status == "completed" for r in results) else 1
+
+
+def analyse_all(
+    sources: Sequence[str], options: AnalysisOptions, limits: SourceLimits, jobs: int
+) -> list[TaskResult]:
+    """Analyse every source, in parallel, returning results in input order."""
+    results: list[TaskResult | None] = [None] * len(sources)
+    if len(sources) == 1 or jobs == 1:
+        with _progress(len(sources)) as advance:
+            for i, source in enumerate(sources):
+                results[i] = run_task(source, options=options, limits=limits)
+                advance()
+        return [r for r in results if r is not None]
+    # Decoding is CPU-bound, probing mostly waits on I/O: processes for one, threads for the other.
+    pool: Executor = (
+        ThreadPoolExecutor(max_workers=min(jobs, 16, len(sources)))
+        if options.probe_only
+        else ProcessPoolExecutor(max_workers=min(jobs, len(sources)))
+    )
+    with pool, _progress(len(sources)) as advance:
+        futures = {
+            pool.submit(run_task, source, options=options, limits=limits): i
+            for i, source in enumerate(sources)
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            advance()
+    return [r for r in results if r is not None]
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal; a no-op otherwise."""
+
+    def __init__(self, total: int) -> None:
+        console = Console(stderr=True)
+        self._bar: Progress | None = None
+        if console.is_terminal and total > 1:
+            self._bar = Progress(
+                TextColumn("analysing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            self._task = self._bar.add_task("files", total=total)
+
+    def __enter__(self) -> Callable[[], None]:
+        if self._bar is None:
+            return lambda: None
+        self._bar.start()
+        bar, task = self._bar, self._task
+        return lambda: bar.advance(task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

@@ -1,0 +1,132 @@
+"""The readable report `mp4-analyser analyse` prints: a few labelled lines per file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from mp4_small_analyser.models import CompletedResult, FailedResult
+
+TaskResult = CompletedResult | FailedResult
+
+
+def print_report(console: Console, results: Sequence[TaskResult]) -> None:
+    """A few labelled lines per file, readable at any terminal width."""
+    for result in results:
+        console.print(Text(result.file_url, style="bold"), end="  ")
+        if isinstance(result, FailedResult):
+            console.print(Text(f"failed: {result.error_code}", style="red"))
+            console.print(f"  {result.error}", highlight=False)
+            continue
+        console.print(Text(f"completed in {result.processing_time:.2f} s", style="green"))
+        for label, facts in _report_lines(result):
+            if facts:
+                console.print(f"  {label:<10} {facts}", highlight=False)
+        for check in result.results.checks:
+            mark, style = _SEVERITY[check.severity]
+            line = Text(f"  {'':<10} ")
+            line.append(f"{mark} {check.code}", style=style)
+            line.append(f": {check.message}")
+            console.print(line)
+    completed = sum(r.status == "completed" for r in results)
+    summary = f"{len(results)} file(s): {completed} completed, {len(results) - completed} failed"
+    console.print(Text(summary, style="bold"))
+
+
+_SEVERITY = {"error": ("✗", "red"), "warning": ("!", "yellow"), "info": ("i", "cyan")}
+
+
+def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:
+    info = result.results.file_info
+    video = result.results.video_analysis
+    audio = result.results.audio_analysis
+    container = [
+        info.format,
+        f"{info.duration:.3f} s" if info.duration is not None else None,
+        f"{info.bit_rate / 1000:.0f} kbit/s" if info.bit_rate else None,
+        "faststart" if info.faststart else "moov at end",
+        "fragmented" if info.fragmented else None,
+        f"{info.track_count} track(s)",
+    ]
+    lines = [("container", _join(container))]
+    if video is not None:
+        lines.append(
+            (
+                "video",
+                _join(
+                    [
+                        video.codec,
+                        video.profile,
+                        video.resolution,
+                        f"{_num(video.frame_rate)} fps" if video.frame_rate else None,
+                        "VFR" if video.variable_frame_rate else None,
+                        video.pixel_format,
+                        f"{video.bit_rate / 1000:.0f} kbit/s" if video.bit_rate else None,
+                        "encrypted" if video.encrypted else None,
+                        _score(video.quality_score),
+                    ]
+                ),
+            )
+        )
+        if video.frames_analysed is not None:
+            picture = [
+                f"black {video.black_percentage:.1f} %"
+                if video.black_percentage is not None
+                else None,
+                f"frozen {video.frozen_percentage:.1f} %"
+                if video.frozen_percentage is not None
+                else None,
+                f"blur {video.blur:.2f} px" if video.blur is not None else None,
+                f"blockiness {video.blockiness:.2f}" if video.blockiness is not None else None,
+                f"{video.frames_analysed} frames sampled",
+            ]
+            lines.append(("picture", _join(picture)))
+    if audio is not None:
+        lines.append(
+            (
+                "audio",
+                _join(
+                    [
+                        audio.codec,
+                        audio.profile,
+                        f"{audio.sample_rate} Hz" if audio.sample_rate else None,
+                        audio.channel_layout
+                        or (f"{audio.channels} ch" if audio.channels else None),
+                        f"{audio.bit_rate / 1000:.0f} kbit/s" if audio.bit_rate else None,
+                        "encrypted" if audio.encrypted else None,
+                        _score(audio.quality_score),
+                    ]
+                ),
+            )
+        )
+        if audio.loudness_integrated is not None or audio.silence_percentage is not None:
+            loudness = [
+                _unit(audio.loudness_integrated, "LUFS"),
+                f"LRA {_unit(audio.loudness_range, 'LU')}"
+                if audio.loudness_range is not None
+                else None,
+                _unit(audio.true_peak, "dBTP"),
+                f"silence {audio.silence_percentage:.1f} %"
+                if audio.silence_percentage is not None
+                else None,
+            ]
+            lines.append(("loudness", _join(loudness)))
+    return lines
+
+
+def _join(parts: Sequence[str | None]) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _unit(value: float | None, unit: str) -> str | None:
+    return None if value is None else f"{value:.1f} {unit}"
+
+
+def _score(value: float | None) -> str | None:
+    return None if value is None else f"quality {value:.2f}"
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}".rstrip("0").rstrip(".")

@@ -1,0 +1,92 @@
+"""The `serve` and `submit` subcommands of `mp4-analyser` (service code imported on use).
+
+`serve` is an entry point: it picks the backends (`composition`) and hands them
+to the runtime-neutral service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+
+def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the analysis service (API + local workers)",
+        description="Run the HTTP API with local workers and a SQLite store. Settings come "
+        "from the environment (see docs/service.md); these flags override them. Test "
+        "endpoints are on unless ENABLE_TEST_ENDPOINTS is set.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (default: 8000)")
+    serve.add_argument("--db", type=Path, metavar="PATH", help="SQLite file (DATABASE_PATH)")
+    serve.add_argument("--workers", type=int, metavar="N", help="analysis processes (WORKERS)")
+    serve.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="accept file and callback URLs on loopback/private networks (ALLOW_PRIVATE_URLS)",
+    )
+    serve.set_defaults(command=_serve)
+
+    submit = commands.add_parser(
+        "submit",
+        help="submit a batch file to a running service",
+        description="POST a batch (JSON, either request shape) to the service and print "
+        "its answer. With --wait, wait for an async batch and print its results.",
+    )
+    submit.add_argument("batch", type=Path, metavar="BATCH.json")
+    submit.add_argument(
+        "--server",
+        default=os.environ.get("MP4_ANALYSER_SERVER", DEFAULT_SERVER),
+        help="service URL (default: $MP4_ANALYSER_SERVER or %(default)s)",
+    )
+    submit.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
+    submit.add_argument("--wait", action="store_true", help="wait for results, print them")
+    submit.add_argument(
+        "--timeout", type=float, default=3600.0, metavar="SECONDS", help="give up waiting after"
+    )
+    submit.set_defaults(command=_submit)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from mp4_small_analyser.composition import open_backends
+    from mp4_small_analyser.service.serve import serve
+    from mp4_small_analyser.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if args.db is not None:
+        overrides["database_path"] = args.db
+    if args.workers is not None:
+        overrides["workers"] = args.workers
+    if args.allow_private_urls:
+        overrides["allow_private_urls"] = True
+    if not any(name.upper() == "ENABLE_TEST_ENDPOINTS" for name in os.environ):
+        overrides["enable_test_endpoints"] = True
+    try:
+        settings = Settings.model_validate(overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]).upper()
+        print(f"mp4-analyser serve: error: {where}: {error['msg']}", file=sys.stderr)
+        return 2
+    if settings.queue_backend != "sqlite":
+        # Local workers consume analyses and callback retries from two queues; SQS's one
+        # queue carries both, for the Lambda worker.
+        print("mp4-analyser serve: local workers need QUEUE_BACKEND=sqlite", file=sys.stderr)
+        return 1
+    return serve(settings, open_backends(settings), host=args.host, port=args.port)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from mp4_small_analyser.service.client import submit
+
+    return submit(
+        args.batch, server=args.server, api_key=args.api_key, wait=args.wait, timeout=args.timeout
+    )

@@ -1,0 +1,60 @@
+"""Which store and queues a process uses: the one place that names concrete backends.
+
+Only entry points import this module (`mp4-analyser serve`, the Lambda
+handlers, the SQS worker); the service works with the interfaces in
+`mp4_small_analyser.stores.backends`, so it runs unchanged on any of them.
+"""
+
+from __future__ import annotations
+
+from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.backends import Backends, BackendUnavailableError
+from mp4_small_analyser.stores.no_queue import NoQueue
+from mp4_small_analyser.stores.result_store import ResultStore
+from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
+from mp4_small_analyser.stores.task_queue import TaskQueue
+
+TASKS_QUEUE = "tasks"
+DELIVERIES_QUEUE = "deliveries"
+_NEEDS_AWS_EXTRA = "the AWS backends need pip install 'mp4-small-analyser[aws]' ({})"
+
+
+def open_backends(settings: Settings) -> Backends:
+    """The store and the analysis and callback-retry queues (one SQS queue serves both)."""
+    # The SQLite store and queues share one database object, hence its connections; it
+    # touches no file until a SQLite backend uses it.
+    database = SqliteDatabase(settings.database_path)
+    store: ResultStore
+    if settings.store_backend == "dynamodb":
+        # The AWS backends need the `aws` extra (boto3): imported only when chosen.
+        try:
+            from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+        except ImportError as exc:
+            raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
+        store = DynamoDbResultStore(_required(settings.table_name, "TABLE_NAME", "dynamodb"))
+    else:
+        store = SqliteResultStore(database)
+    tasks: TaskQueue
+    deliveries: TaskQueue
+    if settings.queue_backend == "sqs":
+        try:
+            from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
+        except ImportError as exc:
+            raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
+
+        # The Lambda worker takes analyses and callback retries alike from the one queue.
+        tasks = deliveries = SqsTaskQueue(_required(settings.queue_url, "QUEUE_URL", "sqs"))
+    elif settings.queue_backend == "none":
+        tasks = deliveries = NoQueue()
+    else:
+        tasks = SqliteTaskQueue(database, TASKS_QUEUE)
+        deliveries = SqliteTaskQueue(database, DELIVERIES_QUEUE)
+    return Backends(store=store, tasks=tasks, deliveries=deliveries)
+
+
+def _required(value: str | None, name: str, backend: str) -> str:
+    if not value:
+        raise BackendUnavailableError(f"{name} must be set for the {backend} backend")
+    return value
