@@ -49,7 +49,15 @@ class QualityScore(_Model):
     )
 
 
-class VideoAnalysis(_Model):
+class Clipping(_Model):
+    count: int = Field(description="Samples at full scale inside runs of >= 3 consecutive ones.")
+    ratio: float
+    runs: int
+
+
+class VideoFacts(_Model):
+    """What the container and the codec parameters say about the video track (the probe)."""
+
     codec: str
     profile: str | None = None
     level: int | None = None
@@ -68,7 +76,11 @@ class VideoAnalysis(_Model):
     color: Color | None = None
     keyframe_interval: float | None = None
     encrypted: bool = False
-    # Picture metrics (full analysis only).
+
+
+class PictureMeasures(_Model):
+    """What the decoded pictures show (full analysis only; `None` when not measured)."""
+
     frames_analysed: int | None = None
     black_percentage: float | None = None
     black_segments: list[Segment] | None = None
@@ -78,17 +90,34 @@ class VideoAnalysis(_Model):
     blockiness: float | None = None
     brightness: float | None = None
     contrast: float | None = None
+
+
+class Scored(_Model):
     quality_score: float | None = Field(None, ge=0.0, le=1.0)
     quality: QualityScore | None = None
 
 
-class Clipping(_Model):
-    count: int = Field(description="Samples at full scale inside runs of >= 3 consecutive ones.")
-    ratio: float
-    runs: int
+class VideoAnalysis(Scored, PictureMeasures, VideoFacts):
+    """The video track: its facts, the picture measures and the quality score, in one flat
+    object (the callback contract); built through `assemble`, never piecemeal."""
+
+    @classmethod
+    def assemble(
+        cls,
+        facts: VideoFacts,
+        measures: PictureMeasures | None = None,
+        quality: QualityScore | None = None,
+    ) -> VideoAnalysis:
+        return cls(
+            **facts.model_dump(),
+            **(measures or PictureMeasures()).model_dump(),
+            **_scored(quality).model_dump(),
+        )
 
 
-class AudioAnalysis(_Model):
+class AudioFacts(_Model):
+    """What the container and the codec parameters say about an audio track (the probe)."""
+
     codec: str
     profile: str | None = None
     sample_rate: int | None = None
@@ -97,7 +126,11 @@ class AudioAnalysis(_Model):
     bit_rate: int | None = None
     duration: float | None = None
     encrypted: bool = False
-    # Signal metrics (full analysis only).
+
+
+class AudioMeasures(_Model):
+    """What the decoded signal shows (full analysis only; `None` when not measured)."""
+
     loudness_integrated: float | None = Field(None, description="LUFS, gated (BS.1770-4).")
     loudness_range: float | None = Field(None, description="LU (EBU Tech 3342).")
     true_peak: float | None = Field(None, description="dBTP, 4x oversampled.")
@@ -121,8 +154,30 @@ class AudioAnalysis(_Model):
     )
     phase_correlation: float | None = None
     phase_issue: bool | None = None
-    quality_score: float | None = Field(None, ge=0.0, le=1.0)
-    quality: QualityScore | None = None
+
+
+class AudioAnalysis(Scored, AudioMeasures, AudioFacts):
+    """An audio track: its facts, the signal measures and the quality score, in one flat
+    object (the callback contract); built through `assemble`, never piecemeal."""
+
+    @classmethod
+    def assemble(
+        cls,
+        facts: AudioFacts,
+        measures: AudioMeasures | None = None,
+        quality: QualityScore | None = None,
+    ) -> AudioAnalysis:
+        return cls(
+            **facts.model_dump(),
+            **(measures or AudioMeasures()).model_dump(),
+            **_scored(quality).model_dump(),
+        )
+
+
+def _scored(quality: QualityScore | None) -> Scored:
+    if quality is None:
+        return Scored()
+    return Scored(quality_score=round(quality.score, 3), quality=quality)
 
 
 class Track(_Model):
@@ -149,6 +204,17 @@ class Results(_Model):
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
+
+    def judged(self, checks: list[Check]) -> Results:
+        """These results with the checks they raised (`checks` replaces any earlier list)."""
+        return Results(
+            file_info=self.file_info,
+            video_analysis=self.video_analysis,
+            audio_analysis=self.audio_analysis,
+            tracks=self.tracks,
+            profile=self.profile,
+            checks=checks,
+        )
 
 
 class Metadata(_Model):

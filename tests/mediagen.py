@@ -131,6 +131,24 @@ def moving_pattern(width: int, height: int, count: int, seed: int = 0) -> list[n
     ]
 
 
+def natural_texture(width: int, height: int, count: int, seed: int = 0) -> list[np.ndarray]:
+    """Frames panning across a picture with a natural image's 1/f spectrum.
+
+    White noise would not do: a blur measure cannot tell it from sensor noise.
+    """
+    rng = np.random.default_rng(seed)
+    rows, cols = height + 2 * count, width + count
+    fy = np.fft.fftfreq(rows)[:, None]
+    fx = np.fft.rfftfreq(cols)[None, :]
+    frequency = np.hypot(fx, fy)
+    frequency[0, 0] = 1.0
+    spectrum = np.fft.rfft2(rng.standard_normal((rows, cols, 3)), axes=(0, 1))
+    picture = np.fft.irfft2(spectrum / frequency[..., None], s=(rows, cols), axes=(0, 1))
+    picture = 128.0 + 45.0 * (picture - picture.mean()) / picture.std()
+    pixels = np.clip(picture, 0, 255).astype(np.uint8)
+    return [pixels[2 * i : 2 * i + height, i : i + width] for i in range(count)]
+
+
 def sine(freq: float, seconds: float, rate: int = 48000, amplitude: float = 0.5) -> np.ndarray:
     t = np.arange(round(seconds * rate)) / rate
     return amplitude * np.sin(2 * np.pi * freq * t)

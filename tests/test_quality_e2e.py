@@ -14,7 +14,7 @@ import pytest
 
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult, Results, VideoAnalysis
-from tests.mediagen import sine, write_audio, write_video
+from tests.mediagen import natural_texture, sine, write_audio, write_video
 
 CRFS = (18, 28, 38, 48)
 WIDTH, HEIGHT, FPS, SECONDS = 640, 360, 25, 3
@@ -22,24 +22,6 @@ TONE_SECONDS = 4.0
 TONE_AMPLITUDE = 10 ** (-23 / 20)
 """A 1 kHz sine at -23 dBFS in both channels measures -23 LUFS (EBU Tech 3341 case 1)."""
 CLIPPING_GAIN = 10 ** (26 / 20)
-
-
-def natural_texture(width: int, height: int, count: int, seed: int = 0) -> list[np.ndarray]:
-    """Frames panning across a picture with a natural image's 1/f spectrum.
-
-    White noise would not do: a blur measure cannot tell it from sensor noise.
-    """
-    rng = np.random.default_rng(seed)
-    rows, cols = height + 2 * count, width + count
-    fy = np.fft.fftfreq(rows)[:, None]
-    fx = np.fft.rfftfreq(cols)[None, :]
-    frequency = np.hypot(fx, fy)
-    frequency[0, 0] = 1.0
-    spectrum = np.fft.rfft2(rng.standard_normal((rows, cols, 3)), axes=(0, 1))
-    picture = np.fft.irfft2(spectrum / frequency[..., None], s=(rows, cols), axes=(0, 1))
-    picture = 128.0 + 45.0 * (picture - picture.mean()) / picture.std()
-    pixels = np.clip(picture, 0, 255).astype(np.uint8)
-    return [pixels[2 * i : 2 * i + height, i : i + width] for i in range(count)]
 
 
 def analysed(path: Path) -> Results:

@@ -12,11 +12,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar, cast
 
 import av
 import numpy as np
+from av.audio.frame import AudioFrame
+from av.audio.stream import AudioStream
+from av.container import InputContainer
 from av.stream import Discard
+from av.video.frame import VideoFrame
+from av.video.stream import VideoStream
 
 from mp4_small_analyser.analysis.sources.base import ByteSource
 
@@ -48,7 +53,7 @@ class LumaFrame:
     key_frame: bool
 
 
-def open_container(source: ByteSource) -> Any:
+def open_container(source: ByteSource) -> InputContainer:
     source.seek(0)
     try:
         # Small I/O reads: a discarded track's samples are skipped only if FFmpeg's read
@@ -59,17 +64,24 @@ def open_container(source: ByteSource) -> Any:
         raise TrackDecodeError(f"cannot open the container: {exc}") from exc
 
 
-def audio_format(container: Any, stream_index: int) -> AudioFormat:
-    stream = container.streams[stream_index]
+def audio_format(container: InputContainer, stream_index: int) -> AudioFormat:
+    return _stream_format(cast(AudioStream, container.streams[stream_index]))
+
+
+def _stream_format(stream: AudioStream) -> AudioFormat:
     names = tuple(channel.name for channel in stream.layout.channels)
     return AudioFormat(stream.codec_context.sample_rate, len(names), names)
 
 
-class _Track(ABC):
+_Stream = TypeVar("_Stream", AudioStream, VideoStream)
+_Frame = TypeVar("_Frame", AudioFrame, VideoFrame)
+
+
+class _Track(ABC, Generic[_Stream, _Frame]):
     """Decoding state of one stream: frames produced, errors seen, where it stopped."""
 
-    def __init__(self, stream: Any, max_duration: float) -> None:
-        self.stream = stream
+    def __init__(self, stream: _Stream, max_duration: float) -> None:
+        self.stream: _Stream = stream
         self.max_duration = max_duration
         self.produced = 0
         self.error: str | None = None
@@ -77,16 +89,16 @@ class _Track(ABC):
         self.done = False
 
     @abstractmethod
-    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]: ...
+    def feed(self, frame: _Frame) -> list[np.ndarray | LumaFrame]: ...
 
     def flush(self) -> list[np.ndarray | LumaFrame]:
         return []
 
 
-class _AudioTrack(_Track):
-    def __init__(self, stream: Any, max_duration: float) -> None:
+class _AudioTrack(_Track[AudioStream, AudioFrame]):
+    def __init__(self, stream: AudioStream, max_duration: float) -> None:
         super().__init__(stream, max_duration)
-        self.format = audio_format(stream.container, stream.index)
+        self.format = _stream_format(stream)
         self.resampler = av.AudioResampler(
             format="fltp", layout=stream.layout, rate=self.format.sample_rate
         )
@@ -95,7 +107,7 @@ class _AudioTrack(_Track):
         self.pending_samples = 0
         self.emitted = 0
 
-    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]:
+    def feed(self, frame: AudioFrame) -> list[np.ndarray | LumaFrame]:
         for converted in self.resampler.resample(frame):
             chunk = converted.to_ndarray().reshape(self.format.channels, -1)
             room = self.limit - self.emitted - self.pending_samples
@@ -124,9 +136,9 @@ class _AudioTrack(_Track):
         return (self.emitted + self.pending_samples) / self.format.sample_rate
 
 
-class _VideoTrack(_Track):
+class _VideoTrack(_Track[VideoStream, VideoFrame]):
     def __init__(
-        self, stream: Any, max_duration: float, sample_rate: float, keyframes_only: bool
+        self, stream: VideoStream, max_duration: float, sample_rate: float, keyframes_only: bool
     ) -> None:
         super().__init__(stream, max_duration)
         # Slice threads only (PyAV's default): frame threading adds a frame of latency per
@@ -142,12 +154,13 @@ class _VideoTrack(_Track):
             # sampled instant then takes the next I or P frame, a few frames later at most.
             stream.codec_context.skip_frame = "BIDIR"
         self.keyframes_only = keyframes_only
-        self.start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        start, time_base = stream.start_time, stream.time_base
+        self.start = float(start * time_base) if start and time_base else 0.0
         self.interval = 1.0 / sample_rate
         self.next_time = 0.0
         self.last_time = 0.0
 
-    def feed(self, frame: Any) -> list[np.ndarray | LumaFrame]:
+    def feed(self, frame: VideoFrame) -> list[np.ndarray | LumaFrame]:
         if frame.time is None:
             return []
         time = float(frame.time) - self.start
@@ -178,7 +191,7 @@ class MediaDecoder:
 
     def __init__(
         self,
-        container: Any,
+        container: InputContainer,
         *,
         audio_index: int | None,
         video_index: int | None,
@@ -191,18 +204,21 @@ class MediaDecoder:
         for stream in container.streams:
             stream.discard = Discard.default if stream.index in keep else Discard.all
         self.audio = (
-            _AudioTrack(container.streams[audio_index], max_duration)
+            _AudioTrack(cast(AudioStream, container.streams[audio_index]), max_duration)
             if audio_index is not None
             else None
         )
         self.video = (
             _VideoTrack(
-                container.streams[video_index], max_duration, video_sample_rate, keyframes_only
+                cast(VideoStream, container.streams[video_index]),
+                max_duration,
+                video_sample_rate,
+                keyframes_only,
             )
             if video_index is not None
             else None
         )
-        self._tracks: dict[int, _Track] = {}
+        self._tracks: dict[int, _AudioTrack | _VideoTrack] = {}
         if self.audio is not None and audio_index is not None:
             self._tracks[audio_index] = self.audio
         if self.video is not None and video_index is not None:
@@ -225,7 +241,7 @@ class MediaDecoder:
                     track.error = f"{exc}"
                     continue
                 for frame in frames:
-                    yield from track.feed(frame)
+                    yield from _feed(track, frame)
                     if track.done:
                         break
         except av.FFmpegError as exc:
@@ -235,14 +251,23 @@ class MediaDecoder:
         for track in self._tracks.values():
             yield from track.flush()
 
-    def failure(self, track: _Track | None) -> str | None:
+    def failure(self, track: _AudioTrack | _VideoTrack | None) -> str | None:
         """Why a track produced nothing, or None when it decoded."""
         if track is None or track.produced:
             return None
         return track.error or "no frame could be decoded"
 
 
-def audio_blocks(container: Any, stream_index: int, max_duration: float) -> Iterator[np.ndarray]:
+def _feed(track: _AudioTrack | _VideoTrack, frame: object) -> list[np.ndarray | LumaFrame]:
+    """Frames of the type the track decodes; anything else (subtitles) is not ours."""
+    if isinstance(track, _AudioTrack):
+        return track.feed(frame) if isinstance(frame, AudioFrame) else []
+    return track.feed(frame) if isinstance(frame, VideoFrame) else []
+
+
+def audio_blocks(
+    container: InputContainer, stream_index: int, max_duration: float
+) -> Iterator[np.ndarray]:
     """Yield float32 (channels x n) blocks of one audio track."""
     decoder = MediaDecoder(
         container, audio_index=stream_index, video_index=None, max_duration=max_duration
@@ -255,7 +280,7 @@ def audio_blocks(container: Any, stream_index: int, max_duration: float) -> Iter
 
 
 def luma_frames(
-    container: Any,
+    container: InputContainer,
     stream_index: int,
     sample_rate: float,
     max_duration: float,
@@ -277,24 +302,25 @@ def luma_frames(
         raise TrackDecodeError(f"video cannot be decoded: {reason}")
 
 
-def _luma(frame: Any, time: float) -> LumaFrame:
+def _luma(frame: VideoFrame, time: float) -> LumaFrame:
     native, full_range = _native_luma(frame)
     return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame))
 
 
-def _native_luma(frame: Any) -> tuple[np.ndarray, bool]:
+def _native_luma(frame: VideoFrame) -> tuple[np.ndarray, bool]:
     """The coded luma plane as uint8, read directly so no range conversion creeps in."""
     fmt = frame.format
     first = fmt.components[0] if fmt.components else None
     if fmt.name.startswith(("yuv", "nv", "gray")) and first is not None and first.plane == 0:
         plane = frame.planes[0]
         bits = first.bits
-        dtype = np.uint8 if bits <= 8 else np.dtype("<u2")
-        itemsize = np.dtype(dtype).itemsize
-        rows = np.frombuffer(plane, dtype=dtype).reshape(plane.height, plane.line_size // itemsize)
-        luma = rows[:, : plane.width]
-        if bits > 8:
-            luma = (luma >> (bits - 8)).astype(np.uint8)
+        if bits <= 8:
+            rows = np.frombuffer(memoryview(plane), dtype=np.uint8)
+            luma = rows.reshape(plane.height, plane.line_size)[:, : plane.width]
+        else:
+            words = np.frombuffer(memoryview(plane), dtype=np.dtype("<u2"))
+            wide = words.reshape(plane.height, plane.line_size // 2)[:, : plane.width]
+            luma = (wide >> (bits - 8)).astype(np.uint8)
         full_range = int(frame.color_range) == 2 or fmt.name.startswith(("yuvj", "gray"))
         return np.ascontiguousarray(luma), full_range
     gray: np.ndarray = frame.reformat(format="gray").to_ndarray()

@@ -11,13 +11,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
-import numpy as np
-
-from mp4_small_analyser.analysis.audio.defects import AudioDefectMeter
-from mp4_small_analyser.analysis.audio.loudness import LoudnessMeter
-from mp4_small_analyser.analysis.audio.silence import SilenceDetector
+from mp4_small_analyser.analysis.audio.meters import AudioMeters
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
     LumaFrame,
@@ -33,45 +28,50 @@ from mp4_small_analyser.analysis.judging.checks import (
     run_checks,
 )
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
+from mp4_small_analyser.analysis.picture.measures import picture_measures
 from mp4_small_analyser.analysis.picture.meter import PictureMeter
 from mp4_small_analyser.analysis.sources.base import ByteSource
-from mp4_small_analyser.models import AudioAnalysis, Check, QualityScore, Results, VideoAnalysis
+from mp4_small_analyser.models import (
+    AudioAnalysis,
+    AudioFacts,
+    AudioMeasures,
+    Check,
+    PictureMeasures,
+    Results,
+    VideoAnalysis,
+    VideoFacts,
+)
 from mp4_small_analyser.options import AnalysisOptions
-
-DECIMALS = 3
-_Track = TypeVar("_Track", VideoAnalysis, AudioAnalysis)
 
 
 def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
     found = probe(source)
-    video, audio = found.video, found.audio
-    notes: list[Check] = []
-    if not options.probe_only:
-        measured = _measure(source, found, options)
-        notes = measured.notes
-        if video is not None and measured.video:
-            video = video.model_copy(update=measured.video)
-        if audio is not None and measured.audio:
-            audio = audio.model_copy(update=measured.audio)
-    if video is not None:
-        video = _with_quality(video, video_quality(video))
-    if audio is not None:
+    measured = _Measured() if options.probe_only else _measure(source, found, options)
+    # A quality score rests on the facts and the measures together: assembled twice.
+    video = audio = None
+    if found.video is not None:
+        unscored_video = VideoAnalysis.assemble(found.video, measured.video)
+        video = VideoAnalysis.assemble(found.video, measured.video, video_quality(unscored_video))
+    if found.audio is not None:
         target = get_profile(options.profile).loudness_target
-        audio = _with_quality(audio, audio_quality(audio, target))
-    results = Results(
+        unscored_audio = AudioAnalysis.assemble(found.audio, measured.audio)
+        audio = AudioAnalysis.assemble(
+            found.audio, measured.audio, audio_quality(unscored_audio, target)
+        )
+    unjudged = Results(
         file_info=found.file_info,
         video_analysis=video,
         audio_analysis=audio,
         tracks=found.tracks,
         profile=options.profile,
     )
-    return results.model_copy(update={"checks": run_checks(results, options.profile, notes)})
+    return unjudged.judged(run_checks(unjudged, options.profile, measured.notes))
 
 
 @dataclass
 class _Measured:
-    video: dict[str, Any] = field(default_factory=dict)
-    audio: dict[str, Any] = field(default_factory=dict)
+    video: PictureMeasures | None = None
+    audio: AudioMeasures | None = None
     notes: list[Check] = field(default_factory=list)
 
 
@@ -99,7 +99,9 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             keyframes_only=options.video_keyframes_only,
         )
         audio_meters = (
-            _AudioMeters(container, audio_index, options) if audio_index is not None else None
+            AudioMeters(audio_format(container, audio_index), options)
+            if audio_index is not None
+            else None
         )
         picture = PictureMeter(options) if video_index is not None else None
         with _InBackground(picture.add if picture else None) as add_frame:
@@ -112,21 +114,21 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             if (reason := decoder.failure(decoder.audio)) is not None:
                 measured.notes.append(metrics_unavailable("audio", reason))
             else:
-                measured.audio = audio_meters.fields()
+                measured.audio = audio_meters.measures()
                 if decoder.audio.truncated:
                     measured.notes.append(analysis_truncated("audio", options.max_media_duration))
         if decoder.video is not None and picture is not None:
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))
             else:
-                measured.video = _picture_fields(picture, decoder, found)
+                measured.video = picture_measures(picture.result(_analysed_video(decoder, found)))
                 if decoder.video.truncated:
                     measured.notes.append(analysis_truncated("video", options.max_media_duration))
     return measured
 
 
 def _decodable(
-    track: VideoAnalysis | AudioAnalysis | None, index: int | None, wanted: bool
+    track: VideoFacts | AudioFacts | None, index: int | None, wanted: bool
 ) -> int | None:
     # Encrypted tracks are not decoded; run_checks reports them as ENCRYPTED_TRACK.
     if track is None or index is None or not wanted or track.encrypted:
@@ -165,77 +167,10 @@ class _InBackground:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class _AudioMeters:
-    def __init__(self, container: Any, index: int, options: AnalysisOptions) -> None:
-        fmt = audio_format(container, index)
-        self.sample_rate = fmt.sample_rate
-        self.loudness = LoudnessMeter(fmt.sample_rate, fmt.channel_names)
-        self.silence = SilenceDetector(
-            fmt.sample_rate,
-            fmt.channels,
-            threshold_db=options.silence_threshold_db,
-            min_duration=options.silence_min_duration,
-        )
-        self.defects = AudioDefectMeter(fmt.channels)
-
-    def add(self, block: np.ndarray) -> None:
-        self.loudness.add(block)
-        self.silence.add(block)
-        self.defects.add(block)
-
-    def fields(self) -> dict[str, Any]:
-        loudness = self.loudness.result()
-        silence = self.silence.result()
-        defects = self.defects.result()
-        return {
-            "loudness_integrated": _round(loudness.integrated),
-            "loudness_range": _round(loudness.loudness_range),
-            "true_peak": _round(loudness.true_peak),
-            "sample_peak": _round(loudness.sample_peak),
-            "max_momentary": _round(loudness.max_momentary),
-            "max_short_term": _round(loudness.max_short_term),
-            "short_term_series": [_round(v, 2) for v in loudness.short_term_series],
-            "silence_percentage": _round(silence.percentage, 2),
-            "silence_segments": [(_r(a), _r(b)) for a, b in silence.segments],
-            "silence_segment_count": silence.segment_count,
-            "clipping": defects.clipping,
-            "dc_offset": [_r(v, 6) for v in defects.dc_offset],
-            "channels_silent": defects.channels_silent,
-            "phase_correlation": _round(defects.phase_correlation),
-            "phase_issue": defects.phase_issue,
-        }
-
-
-def _picture_fields(
-    picture: PictureMeter, decoder: MediaDecoder, found: ProbeResult
-) -> dict[str, Any]:
+def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:
+    """Seconds of video the pictures stand for: the track's duration up to the decoding limit."""
     assert decoder.video is not None
     duration = found.video.duration if found.video and found.video.duration else None
-    analysed = min(duration, decoder.video.max_duration) if duration else decoder.video.last_time
-    result = picture.result(analysed)
-    return {
-        "frames_analysed": result.frames,
-        "black_percentage": _round(result.black_percentage, 2),
-        "black_segments": [(_r(a), _r(b)) for a, b in result.black_segments],
-        "frozen_percentage": _round(result.frozen_percentage, 2),
-        "frozen_segments": [(_r(a), _r(b)) for a, b in result.frozen_segments],
-        "blur": _round(result.blur, 4),
-        "blockiness": _round(result.blockiness, 4),
-        "brightness": _round(result.brightness, 4),
-        "contrast": _round(result.contrast, 4),
-    }
-
-
-def _with_quality(track: _Track, quality: QualityScore | None) -> _Track:
-    if quality is None:
-        return track
-    return track.model_copy(update={"quality_score": round(quality.score, 3), "quality": quality})
-
-
-def _round(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(float(value), digits)
-
-
-def _r(value: float, digits: int = DECIMALS) -> float:
-    # Adding 0.0 turns the -0.0 that rounding leaves into 0.0.
-    return round(float(value), digits) + 0.0
+    if duration:
+        return min(duration, decoder.video.max_duration)
+    return decoder.video.last_time

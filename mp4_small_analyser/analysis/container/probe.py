@@ -30,7 +30,7 @@ from mp4_small_analyser.analysis.container.boxes import (
 )
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
-from mp4_small_analyser.models import AudioAnalysis, Color, FileInfo, Track, VideoAnalysis
+from mp4_small_analyser.models import AudioFacts, Color, FileInfo, Track, VideoFacts
 
 # libavutil's names (pixdesc.c), which ffprobe prints; "unspecified" values are left out.
 _PRIMARIES = {
@@ -55,9 +55,9 @@ _RANGES = {1: "tv", 2: "pc"}
 @dataclass(frozen=True)
 class ProbeResult:
     file_info: FileInfo
-    video: VideoAnalysis | None
+    video: VideoFacts | None
     """First video track (cover art excluded)."""
-    audio: AudioAnalysis | None
+    audio: AudioFacts | None
     """First audio track."""
     tracks: list[Track]
     video_stream_index: int | None
@@ -219,7 +219,7 @@ def _index_facts(stream: Stream) -> _SampleFacts:
     return _SampleFacts(len(times), interval, variable)
 
 
-def _video(stream: VideoStream, boxes: TrackBoxes | None) -> VideoAnalysis:
+def _video(stream: VideoStream, boxes: TrackBoxes | None) -> VideoFacts:
     ctx = stream.codec_context
     width = ctx.width if ctx is not None and ctx.width > 0 else None
     height = ctx.height if ctx is not None and ctx.height > 0 else None
@@ -231,7 +231,7 @@ def _video(stream: VideoStream, boxes: TrackBoxes | None) -> VideoAnalysis:
         frame_rate = facts.frame_count / duration
     # FFmpeg's "unknown level" is -99; ffprobe prints it, we leave it out.
     level = ctx.level if ctx is not None else -1
-    return VideoAnalysis(
+    return VideoFacts(
         codec=_codec_name(stream, boxes) or "unknown",
         profile=ctx.profile if ctx is not None else None,
         level=level if level >= 0 else None,
@@ -253,10 +253,10 @@ def _video(stream: VideoStream, boxes: TrackBoxes | None) -> VideoAnalysis:
     )
 
 
-def _audio(stream: AudioStream, boxes: TrackBoxes | None) -> AudioAnalysis:
+def _audio(stream: AudioStream, boxes: TrackBoxes | None) -> AudioFacts:
     ctx = stream.codec_context
     layout = ctx.layout.name if ctx is not None else None
-    return AudioAnalysis(
+    return AudioFacts(
         codec=_codec_name(stream, boxes) or "unknown",
         profile=ctx.profile if ctx is not None else None,
         sample_rate=(ctx.sample_rate or None) if ctx is not None else None,

@@ -1,0 +1,379 @@
+"""Every field of a full result, pinned end to end on clips made here with known content.
+
+Each expectation names one field of the result JSON; the test fails when a
+field is missing, renamed or added (the key sets must match at every level,
+lists included), or when its value leaves what the clip was built to show.
+Values follow from how the clip was made (a 3 s black stretch, a 1.5 s gap in
+a -23 dBFS tone, ...); tolerances cover codecs and sampling, and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mp4_small_analyser import __version__
+from mp4_small_analyser.analysis.task import run_task
+from mp4_small_analyser.models import CompletedResult
+from mp4_small_analyser.options import AnalysisOptions
+from tests.mediagen import natural_texture, sine, write_audio, write_video
+
+RATE = 48000
+WIDTH, HEIGHT, FPS, SECONDS = 320, 240, 25, 8.0
+BLACK = (2.0, 5.0)
+STILL = (5.0, 8.0)
+GAP = (5.0, 6.5)
+SAMPLE_INTERVAL = 0.5
+"""Picture metrics sample 2 frames a second: segment edges are known to one interval."""
+TONE_RMS_DB = -23.0
+TONE_PEAK = 10 ** (TONE_RMS_DB / 20) * math.sqrt(2)
+RIGHT_GAIN = 0.5
+STEREO_LOUDNESS = TONE_RMS_DB + 10 * math.log10(1 + RIGHT_GAIN**2)
+"""BS.1770 sums channel energies; K-weighting is ~0 dB at 1 kHz and the -0.691 offset
+cancels it, so the right channel at half amplitude adds 10*log10(1.25) = 0.97 LU."""
+
+
+Expectation = Callable[[object], bool]
+
+
+@dataclass(frozen=True)
+class Near:
+    value: float
+    tolerance: float
+
+    def __call__(self, actual: object) -> bool:
+        return isinstance(actual, int | float) and abs(actual - self.value) <= self.tolerance
+
+
+@dataclass(frozen=True)
+class Between:
+    low: float
+    high: float
+
+    def __call__(self, actual: object) -> bool:
+        return isinstance(actual, int | float) and self.low <= actual <= self.high
+
+
+def equals(expected: object) -> Expectation:
+    return lambda actual: actual == expected and type(actual) is type(expected)
+
+
+def is_none(actual: object) -> bool:
+    return actual is None
+
+
+def segments(expected: list[tuple[float, float]], tolerance: float) -> list[list[Expectation]]:
+    return [[Near(start, tolerance), Near(end, tolerance)] for start, end in expected]
+
+
+def unit_interval(actual: object) -> bool:
+    return isinstance(actual, float) and 0.0 <= actual <= 1.0
+
+
+def check_fields(expected: object, actual: object, path: str = "") -> list[str]:
+    """Differences between an expectation tree and a JSON value: missing, extra, wrong."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: expected an object, got {actual!r}"]
+        problems = [f"{path}.{key}: missing" for key in expected if key not in actual]
+        problems += [
+            f"{path}.{key}: not pinned by this test" for key in actual if key not in expected
+        ]
+        for key in expected.keys() & actual.keys():
+            problems += check_fields(expected[key], actual[key], f"{path}.{key}")
+        return problems
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{path}: expected {len(expected)} items, got {actual!r}"]
+        return [
+            problem
+            for index, (item, value) in enumerate(zip(expected, actual, strict=True))
+            for problem in check_fields(item, value, f"{path}[{index}]")
+        ]
+    assert callable(expected), f"{path}: expectation must be callable"
+    return [] if expected(actual) else [f"{path}: {actual!r} fails {expected!r}"]
+
+
+def quality(components: tuple[str, ...]) -> dict[str, object]:
+    return {"score": unit_interval, "components": dict.fromkeys(components, unit_interval)}
+
+
+def track(index: int, kind: str, codec: str, duration: float) -> dict[str, object]:
+    return {
+        "index": equals(index),
+        "type": equals(kind),
+        "codec": equals(codec),
+        "duration": Near(duration, 0.05),
+        "language": is_none,
+        "encrypted": equals(False),
+    }
+
+
+def check(code: str, severity: str, value: Expectation, limit: Expectation) -> dict[str, object]:
+    return {
+        "code": equals(code),
+        "severity": equals(severity),
+        "message": lambda text: isinstance(text, str) and len(text) > 20,
+        "value": value,
+        "limit": limit,
+    }
+
+
+def metadata(mode: str, file_size: int) -> dict[str, object]:
+    return {
+        "processor": equals("mp4_small_analyser"),
+        "version": equals(__version__),
+        "processed_at": lambda text: isinstance(text, str) and text.endswith("Z"),
+        "mode": equals(mode),
+        # Decoding seeks back to the samples after probing: at least the file, not much more.
+        "bytes_read": Between(file_size * 0.5, file_size * 2),
+        "requests": Between(1, 1000),
+    }
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 s of 320x240 H.264 (lossless, so frozen means identical) with stereo AAC: moving
+    texture, then 3 s black, then 3 s of one still picture; a 1 kHz tone at -23 dBFS RMS
+    (right channel at half amplitude) with a 1.5 s gap of digital silence."""
+    moving = natural_texture(WIDTH, HEIGHT, round(BLACK[0] * FPS))
+    black = [np.zeros((HEIGHT, WIDTH, 3), np.uint8)] * round((BLACK[1] - BLACK[0]) * FPS)
+    still = [natural_texture(WIDTH, HEIGHT, 1, seed=3)[0]] * round((STILL[1] - STILL[0]) * FPS)
+    tone = sine(1000.0, SECONDS, RATE, TONE_PEAK)
+    tone[round(GAP[0] * RATE) : round(GAP[1] * RATE)] = 0.0
+    path = tmp_path_factory.mktemp("fields") / "programme.mp4"
+    return write_video(
+        path,
+        moving + black + still,
+        fps=FPS,
+        options={"g": str(FPS), "qp": "0"},
+        audio=np.vstack([tone, tone * RIGHT_GAIN]),
+    )
+
+
+@pytest.fixture(scope="module")
+def lossless_tone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3 s of a 1 kHz sine at -23 dBFS RMS, mono ALAC: the signal arrives bit-exact."""
+    path = tmp_path_factory.mktemp("fields") / "tone.m4a"
+    return write_audio(path, sine(1000.0, 3.0, RATE, TONE_PEAK)[None, :], codec="alac")
+
+
+def result_json(path: Path, options: AnalysisOptions | None = None) -> dict[str, object]:
+    result = run_task(str(path), task_id="pinned", options=options)
+    assert isinstance(result, CompletedResult), result
+    payload: dict[str, object] = json.loads(result.model_dump_json())
+    return payload
+
+
+def video_facts(size_tolerance: float = 0.0) -> dict[str, object]:
+    return {
+        "codec": equals("h264"),
+        "profile": equals("High 4:4:4 Predictive"),
+        "level": Between(10, 62),
+        "width": equals(WIDTH),
+        "height": equals(HEIGHT),
+        "resolution": equals(f"{WIDTH}x{HEIGHT}"),
+        "display_aspect_ratio": equals("4:3"),
+        "frame_rate": equals(float(FPS)),
+        "variable_frame_rate": equals(False),
+        "frame_count": equals(round(SECONDS * FPS)),
+        "duration": Near(SECONDS, 0.001),
+        "bit_rate": Between(100_000, 5_000_000),
+        "pixel_format": equals("yuv420p"),
+        "bit_depth": equals(8),
+        "rotation": equals(0),
+        "color": is_none,
+        "keyframe_interval": Near(1.0, 0.001),
+        "encrypted": equals(False),
+    }
+
+
+def audio_facts() -> dict[str, object]:
+    return {
+        "codec": equals("aac"),
+        "profile": equals("LC"),
+        "sample_rate": equals(RATE),
+        "channels": equals(2),
+        "channel_layout": equals("stereo"),
+        "bit_rate": Between(32_000, 512_000),
+        "duration": Near(SECONDS, 0.05),
+        "encrypted": equals(False),
+    }
+
+
+def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
+    size = programme.stat().st_size
+    black_share = 100 * (BLACK[1] - BLACK[0]) / SECONDS
+    # Black pictures are also frozen (freezedetect sees them so too): both stretches freeze.
+    frozen_share = 100 * (STILL[1] - BLACK[0]) / SECONDS
+    sampled = SAMPLE_INTERVAL * 100 / SECONDS
+    expected = {
+        "status": equals("completed"),
+        "task_id": equals("pinned"),
+        "batch_id": is_none,
+        "file_url": equals(str(programme)),
+        "processing_time": Between(0.0, 60.0),
+        "results": {
+            "file_info": {
+                "file_size": equals(size),
+                "duration": Near(SECONDS, 0.05),
+                "format": equals("mp4"),
+                "major_brand": equals("isom"),
+                "compatible_brands": lambda brands: isinstance(brands, list) and "isom" in brands,
+                "bit_rate": Near(size * 8 / SECONDS, size * 8 / SECONDS * 0.01),
+                "faststart": equals(False),
+                "fragmented": equals(False),
+                "track_count": equals(2),
+                "creation_time": is_none,
+            },
+            "video_analysis": {
+                **video_facts(),
+                "frames_analysed": equals(round(SECONDS / SAMPLE_INTERVAL)),
+                "black_percentage": Near(black_share, sampled),
+                "black_segments": segments([BLACK], SAMPLE_INTERVAL),
+                "frozen_percentage": Near(frozen_share, sampled),
+                "frozen_segments": segments([BLACK, STILL], SAMPLE_INTERVAL),
+                # A natural 1/f texture reads like camera video (docs/quality.md).
+                "blur": Between(0.5, 1.2),
+                "blockiness": Near(1.0, 0.1),
+                # Mid-grey texture for 5 s of 8, black for 3 s.
+                "brightness": Between(0.2, 0.45),
+                "contrast": Between(0.02, 0.2),
+                "quality_score": unit_interval,
+                "quality": quality(
+                    (
+                        "compression",
+                        "blocking",
+                        "sharpness",
+                        "black_frozen",
+                        "resolution",
+                        "frame_rate",
+                    )
+                ),
+            },
+            "audio_analysis": {
+                **audio_facts(),
+                # Blocks across the gap's edges pass the relative gate a little quieter.
+                "loudness_integrated": Near(STEREO_LOUDNESS, 0.5),
+                "loudness_range": Between(1.0, 5.0),
+                # AAC rings a little above the sine's peak where the gap cuts the tone.
+                "true_peak": Between(-20.5, -16.0),
+                "sample_peak": Between(-20.5, -16.0),
+                "max_momentary": Near(STEREO_LOUDNESS, 0.3),
+                "max_short_term": Near(STEREO_LOUDNESS, 0.3),
+                "short_term_series": [is_none, is_none]
+                + [Between(STEREO_LOUDNESS - 4, STEREO_LOUDNESS + 0.3)] * 6,
+                "silence_percentage": Near(100 * (GAP[1] - GAP[0]) / SECONDS, 0.5),
+                "silence_segments": segments([GAP], 0.02),
+                "silence_segment_count": equals(1),
+                "clipping": {"count": equals(0), "ratio": equals(0.0), "runs": equals(0)},
+                "dc_offset": [Near(0.0, 1e-3), Near(0.0, 1e-3)],
+                "channels_silent": equals([]),
+                "phase_correlation": Near(1.0, 0.01),
+                "phase_issue": equals(False),
+                "quality_score": unit_interval,
+                "quality": quality(
+                    ("encoding", "sample_rate", "clipping", "true_peak", "loudness", "silence")
+                ),
+            },
+            "tracks": [track(0, "video", "h264", SECONDS), track(1, "audio", "aac", SECONDS)],
+            "profile": equals("ebu-r128"),
+            "checks": [
+                check("BLACK_SEGMENTS", "warning", Near(black_share, sampled), equals(0.0)),
+                check("FROZEN_SEGMENTS", "warning", Near(frozen_share, sampled), equals(0.0)),
+                check("LOW_RESOLUTION", "warning", equals(float(HEIGHT)), equals(480.0)),
+            ],
+        },
+        "metadata": metadata("full", size),
+    }
+    assert check_fields(expected, result_json(programme)) == []
+
+
+def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -> None:
+    size = lossless_tone.stat().st_size
+    expected_audio = {
+        "codec": equals("alac"),
+        "profile": is_none,
+        "sample_rate": equals(RATE),
+        "channels": equals(1),
+        "channel_layout": equals("mono"),
+        "bit_rate": Between(100_000, 1_536_000),
+        "duration": Near(3.0, 0.001),
+        "encrypted": equals(False),
+        # Lossless: EBU Tech 3341 accuracy (±0.1 LU) applies.
+        "loudness_integrated": Near(TONE_RMS_DB, 0.1),
+        "loudness_range": Near(0.0, 0.1),
+        "true_peak": Near(20 * math.log10(TONE_PEAK), 0.1),
+        "sample_peak": Near(20 * math.log10(TONE_PEAK), 0.05),
+        "max_momentary": Near(TONE_RMS_DB, 0.1),
+        "max_short_term": Near(TONE_RMS_DB, 0.1),
+        "short_term_series": [is_none, is_none, Near(TONE_RMS_DB, 0.1)],
+        "silence_percentage": equals(0.0),
+        "silence_segments": equals([]),
+        "silence_segment_count": equals(0),
+        "clipping": {"count": equals(0), "ratio": equals(0.0), "runs": equals(0)},
+        "dc_offset": [Near(0.0, 1e-4)],
+        "channels_silent": equals([]),
+        "phase_correlation": is_none,
+        "phase_issue": is_none,
+        "quality_score": equals(1.0),
+        "quality": quality(
+            ("encoding", "sample_rate", "clipping", "true_peak", "loudness", "silence")
+        ),
+    }
+    payload = result_json(lossless_tone)
+    results = payload["results"]
+    assert isinstance(results, dict)
+    assert check_fields(expected_audio, results["audio_analysis"]) == []
+    assert results["video_analysis"] is None
+    assert check_fields([track(0, "audio", "alac", 3.0)], results["tracks"]) == []
+    no_video = check("NO_VIDEO_TRACK", "info", is_none, is_none)
+    assert check_fields([no_video], results["checks"]) == []
+    assert check_fields(metadata("full", size), payload["metadata"]) == []
+
+
+def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path) -> None:
+    payload = result_json(programme, AnalysisOptions(probe_only=True))
+    results = payload["results"]
+    assert isinstance(results, dict)
+    measured_video = [
+        *("frames_analysed", "black_percentage", "black_segments", "frozen_percentage"),
+        *("frozen_segments", "blur", "blockiness", "brightness", "contrast"),
+    ]
+    measured_audio = [
+        *("loudness_integrated", "loudness_range", "true_peak", "sample_peak", "max_momentary"),
+        *("max_short_term", "short_term_series", "silence_percentage", "silence_segments"),
+        *("silence_segment_count", "clipping", "dc_offset", "channels_silent"),
+        *("phase_correlation", "phase_issue"),
+    ]
+    video = {**video_facts(), **dict.fromkeys(measured_video, is_none)}
+    video |= {
+        "quality_score": unit_interval,
+        "quality": quality(("compression", "resolution", "frame_rate")),
+    }
+    audio = {**audio_facts(), **dict.fromkeys(measured_audio, is_none)}
+    audio |= {"quality_score": unit_interval, "quality": quality(("encoding", "sample_rate"))}
+    assert check_fields(video, results["video_analysis"]) == []
+    assert check_fields(audio, results["audio_analysis"]) == []
+    # A probe reads the moov and the first samples only.
+    size = programme.stat().st_size
+    probe_metadata = metadata("probe", size) | {"bytes_read": Between(1, size / 4)}
+    assert check_fields(probe_metadata, payload["metadata"]) == []
+
+
+def test_a_vanished_field_is_caught() -> None:
+    """The checker itself: a renamed or missing field is reported, not ignored."""
+    expected = {"max_momentary": Near(-23.0, 0.1), "dc_offset": [Near(0.0, 1e-3)]}
+    assert check_fields(expected, {"max_momentary_lufs": -23.0, "dc_offset": [0.0]}) == [
+        ".max_momentary: missing",
+        ".max_momentary_lufs: not pinned by this test",
+    ]
+    assert check_fields(expected, {"max_momentary": -23.0, "dc_offset": []}) == [
+        ".dc_offset: expected 1 items, got []"
+    ]
