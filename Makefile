@@ -4,29 +4,30 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?=
 
 .PHONY: run test lint typecheck pytest tools bench samples clean
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@mkdir -p var
 	$(BIN)/mp4-analyser serve --host $(HOST) --port $(PORT) --db var/mp4-analyser.db \
 		--allow-private-urls $(if $(WORKERS),--workers $(WORKERS))
 
-test: $(STAMP) tools lint typecheck pytest
+test: $(TEST_STAMP) tools lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy mp4_small_analyser
 
-pytest: $(STAMP) tools
+pytest: $(TEST_STAMP) tools
 	$(BIN)/pytest -q
 
 # ffmpeg/ffprobe are the reference tools the tests and benchmarks compare against;
@@ -39,19 +40,27 @@ tools:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; }
 
 # Two small videos for the README walk-through, in var/samples/.
-samples: $(STAMP)
+samples: $(RUN_STAMP)
 	$(BIN)/python examples/make_sample_media.py var/samples
 
-bench: $(STAMP) tools
+bench: $(TEST_STAMP) tools
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/full.py
 	$(BIN)/python benchmarks/service.py
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# `make run` installs the service alone (PyAV, numpy, FastAPI, ...); `make test` adds what
+# the tests need (the AWS and CDK extras, linters, moto): requirements-dev.txt.
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,aws,cdk]'
-	touch $(STAMP)
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache cdk.out
