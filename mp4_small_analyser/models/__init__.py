@@ -1,0 +1,45 @@
+"""The result models: what the CLI prints, the store keeps and callbacks carry.
+
+Defined once, in one module per part of a result; `task_result_json_schema()`
+is what the docs show. Fields that a given mode does not compute (signal
+metrics under `--probe`) stay `None`, so consumers can tell "not measured"
+from "zero".
+"""
+
+from mp4_small_analyser.models.audio import AudioAnalysis, AudioFacts, AudioMeasures, Clipping
+from mp4_small_analyser.models.base import Segment
+from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.results import Check, Results
+from mp4_small_analyser.models.scoring import QualityScore
+from mp4_small_analyser.models.task import (
+    CompletedResult,
+    FailedResult,
+    Metadata,
+    TaskResult,
+    task_result_adapter,
+    task_result_json_schema,
+)
+from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
+
+__all__ = [
+    "AudioAnalysis",
+    "AudioFacts",
+    "AudioMeasures",
+    "Check",
+    "Clipping",
+    "Color",
+    "CompletedResult",
+    "FailedResult",
+    "FileInfo",
+    "Metadata",
+    "PictureMeasures",
+    "QualityScore",
+    "Results",
+    "Segment",
+    "TaskResult",
+    "Track",
+    "VideoAnalysis",
+    "VideoFacts",
+    "task_result_adapter",
+    "task_result_json_schema",
+]

@@ -1,0 +1,50 @@
+"""The task result: what the CLI prints, the store keeps and callbacks carry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field, TypeAdapter
+
+from mp4_small_analyser import __version__
+from mp4_small_analyser.models.base import Model
+from mp4_small_analyser.models.results import Results
+
+
+class Metadata(Model):
+    processor: Literal["mp4_small_analyser"] = "mp4_small_analyser"
+    version: str = __version__
+    processed_at: datetime
+    mode: Literal["probe", "full"] = "probe"
+    bytes_read: int = 0
+    requests: int = 0
+
+
+class CompletedResult(Model):
+    status: Literal["completed"] = "completed"
+    task_id: str
+    batch_id: str | None = None
+    file_url: str
+    processing_time: float = Field(description="Seconds spent on this file.")
+    results: Results
+    metadata: Metadata
+
+
+class FailedResult(Model):
+    status: Literal["failed"] = "failed"
+    task_id: str
+    batch_id: str | None = None
+    file_url: str
+    processing_time: float
+    error: str = Field(description="A human sentence; may change between versions.")
+    error_code: str = Field(description="Stable code, see mp4_small_analyser.errors.ErrorCode.")
+    metadata: Metadata
+
+
+TaskResult = Annotated[CompletedResult | FailedResult, Field(discriminator="status")]
+task_result_adapter: TypeAdapter[CompletedResult | FailedResult] = TypeAdapter(TaskResult)
+
+
+def task_result_json_schema() -> dict[str, object]:
+    return task_result_adapter.json_schema()
