@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mp4_small_analyser.options import GiB, MiB, SourceLimits
@@ -97,6 +97,16 @@ class Settings(BaseSettings):
 
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _backends_are_complete(self) -> Self:
+        # Checked here, not when the backends open, so a deployment's environment can be
+        # validated (tests/test_cdk_checks.py) and a misconfigured process fails at once.
+        if self.store_backend == "dynamodb" and not self.table_name:
+            raise ValueError("TABLE_NAME must be set for STORE_BACKEND=dynamodb")
+        if self.queue_backend == "sqs" and not self.queue_url:
+            raise ValueError("QUEUE_URL must be set for QUEUE_BACKEND=sqs")
+        return self
 
     def source_limits(self) -> SourceLimits:
         """Fetch limits of one analysed file under these settings."""
