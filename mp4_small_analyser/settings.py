@@ -2,19 +2,27 @@
 
 Every limit of the service is one of these, with its default documented in
 docs/service.md. Names are case-insensitive environment variables:
-`STORE_BACKEND`, `DATABASE_PATH`, `ANALYSIS_TIMEOUT`, ...
+`STORE_BACKEND`, `DATABASE_PATH`, `ANALYSIS_TIMEOUT`, ... The types of the values the CDK
+deployment also configures come from `setting_types`, shared with it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mp4_small_analyser.options import GiB, MiB, SourceLimits
+from mp4_small_analyser.setting_types import (
+    AnalysisTimeout,
+    MaxSyncFiles,
+    ResultTtlDays,
+    S3BucketNames,
+    SyncTimeout,
+)
 
 
 def _cores() -> int:
@@ -57,20 +65,20 @@ class Settings(BaseSettings):
         description="GET /test/results and POST /test/simulate. Off unless set; "
         "`mp4-analyser serve` turns it on when ENABLE_TEST_ENDPOINTS is not in the environment.",
     )
-    allowed_s3_buckets: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
+    allowed_s3_buckets: S3BucketNames = Field(
+        (),
         description="Comma-separated buckets whose s3:// URLs are accepted; none by default.",
     )
 
     # Workers and limits
     workers: int = Field(default_factory=_cores, ge=1, description="Analysis processes (local).")
     max_batch_files: int = Field(1000, ge=1, description="Files per submission.")
-    max_sync_files: int = Field(10, ge=0, description="Files per submission without callbacks.")
-    sync_timeout: float = Field(25.0, gt=0, description="Seconds a sync submission may take.")
+    max_sync_files: MaxSyncFiles = Field(10, description="Files per submission without callbacks.")
+    sync_timeout: SyncTimeout = Field(25.0, description="Seconds a sync submission may take.")
     max_request_bytes: int = Field(4 * MiB, ge=1024, description="Request body cap.")
     max_file_size: int = Field(2 * GiB, gt=0, description="Bytes; larger files: FILE_TOO_LARGE.")
-    analysis_timeout: float = Field(
-        300.0, gt=0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
+    analysis_timeout: AnalysisTimeout = Field(
+        300.0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
     )
     callback_timeout: float = Field(10.0, gt=0, description="Seconds per callback attempt.")
     callback_max_attempts: int = Field(5, ge=1, description="Attempts per callback.")
@@ -83,24 +91,27 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         30.0, ge=0, description="Seconds running analyses may finish on SIGTERM before re-queueing."
     )
-    result_ttl_days: float = Field(
-        30.0, ge=0, description="Days records are kept (0: forever); DynamoDB TTL attribute."
+    result_ttl_days: ResultTtlDays = Field(
+        30.0, description="Days records are kept (0: forever); DynamoDB TTL attribute."
     )
 
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
 
-    @field_validator("allowed_s3_buckets", mode="before")
-    @classmethod
-    def _split_buckets(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [bucket.strip() for bucket in value.split(",") if bucket.strip()]
-        return value
+    @model_validator(mode="after")
+    def _backends_are_complete(self) -> Self:
+        # Checked here, not when the backends open, so a deployment's environment can be
+        # validated (tests/test_cdk_checks.py) and a misconfigured process fails at once.
+        if self.store_backend == "dynamodb" and not self.table_name:
+            raise ValueError("TABLE_NAME must be set for STORE_BACKEND=dynamodb")
+        if self.queue_backend == "sqs" and not self.queue_url:
+            raise ValueError("QUEUE_URL must be set for QUEUE_BACKEND=sqs")
+        return self
 
     def source_limits(self) -> SourceLimits:
         """Fetch limits of one analysed file under these settings."""
         return SourceLimits(
             max_file_size=self.max_file_size,
             allow_private_urls=self.allow_private_urls,
-            allowed_s3_buckets=tuple(self.allowed_s3_buckets),
+            allowed_s3_buckets=self.allowed_s3_buckets,
         )

@@ -23,6 +23,7 @@ from mp4_small_analyser.stores.dynamodb_table import (
 )
 from mp4_small_analyser_cdk.bundling import LambdaPackage
 from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
 from mp4_small_analyser_cdk.nag import suppress
@@ -64,17 +65,19 @@ def table_resources(table: dynamodb.ITable) -> list[str]:
 
 def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[str, str]:
     """Settings every handler reads to reach the store and to log."""
-    return {
-        "STORE_BACKEND": "dynamodb",
-        "TABLE_NAME": table.table_name,
-        "RESULT_TTL_DAYS": str(config.result_ttl_days),
-        "ENABLE_TEST_ENDPOINTS": str(config.enable_test_endpoints).lower(),
-        "LOG_FORMAT": "json",
-    }
+    return lambda_environment(
+        store_backend="dynamodb",
+        table_name=table.table_name,
+        result_ttl_days=config.result_ttl_days,
+        enable_test_endpoints=config.enable_test_endpoints,
+        log_format="json",
+    )
 
 
 def signing_environment(secret: secretsmanager.ISecret | None) -> dict[str, str]:
-    return {} if secret is None else {"CALLBACK_SIGNING_SECRET_ARN": secret.secret_arn}
+    return lambda_environment(
+        callback_signing_secret_arn=secret.secret_arn if secret is not None else None
+    )
 
 
 class Mp4AnalyserCallbackStack(Stack):
@@ -107,7 +110,7 @@ class Mp4AnalyserCallbackStack(Stack):
             environment={
                 **store_environment(config, self.table),
                 # Results only: submissions go to the analyser stack's function.
-                "QUEUE_BACKEND": "none",
+                **lambda_environment(queue_backend="none"),
                 **signing_environment(self.signing_secret),
             },
         )

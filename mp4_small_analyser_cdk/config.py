@@ -3,13 +3,18 @@
 The names are the original design's `.env` names plus the settings this deployment adds. Every
 setting has a default and is validated before any construct exists, so a typo fails `cdk synth`
 with one line naming the variable instead of a CloudFormation error at deploy time.
+
+Values the functions receive as their own settings (RESULT_TTL_DAYS, SYNC_TIMEOUT, ...) are
+declared with `lambda_setting`: the variable name and default are `LambdaSettings`', the type
+and bounds the shared ones of `mp4_small_analyser.setting_types`; a bound added here only
+narrows them (tests/test_config_sources.py checks it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -22,11 +27,27 @@ from pydantic import (
     model_validator,
 )
 
-Architecture = Literal["arm64", "x86_64"]
-LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
-BucketName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+from mp4_small_analyser.aws.settings import WORKER_TIME_MARGIN, LambdaSettings
+from mp4_small_analyser.setting_types import (
+    API_GATEWAY_TIMEOUT,
+    AnalysisTimeout,
+    ApiGatewaySyncTimeout,
+    MaxSyncFiles,
+    ResultTtlDays,
+    S3BucketNames,
+)
+from mp4_small_analyser_cdk.environment import setting_variable
 
-API_GATEWAY_MAX_INTEGRATION_SECONDS = 29
+Architecture = Literal["arm64", "x86_64"]
+# Lambda's application log levels; the functions' logging takes them from Lambda.
+LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+SecretArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$"
+    ),
+]
+
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS_ALLOWED = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
@@ -35,7 +56,29 @@ LOG_RETENTION_DAYS_ALLOWED = (
 # AWS's guidance for SQS event sources: visibility at least six times the function timeout, so a
 # message is not redelivered while a slow or retried invocation still holds it.
 VISIBILITY_TIMEOUT_FACTOR = 6
+# What the SQS worker keeps per message besides the analysis (aws/worker.py): the callback's
+# time (the functions keep CALLBACK_TIMEOUT's default) and the store writes.
+ANALYSIS_TIME_RESERVE: float = (
+    LambdaSettings.model_fields["callback_timeout"].default + WORKER_TIME_MARGIN
+)
 PRODUCTION_ENVIRONMENT = "prod"
+
+
+_RUNTIME_DEFAULT: Any = object()
+
+
+def lambda_setting(
+    name: str, default: Any = _RUNTIME_DEFAULT, description: str | None = None
+) -> Any:
+    """A field the functions receive as their setting `name`: same variable, same default.
+
+    A narrower bound goes in the field's annotation, `Annotated[SharedType, Field(le=...)]`,
+    where pydantic applies it after the shared ones (a bound given here would come first and
+    be overridden by the shared type's).
+    """
+    if default is _RUNTIME_DEFAULT:
+        default = LambdaSettings.model_fields[name].default
+    return Field(default, alias=setting_variable(name), description=description)
 
 
 class ConfigError(ValueError):
@@ -47,9 +90,10 @@ class DeploymentConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    aws_account_id: str = Field(alias="AWS_ACCOUNT_ID", pattern=r"^\d{12}$")
+    # The patterns are setup-config.sh's too (tests/test_config_sources.py compares them).
+    aws_account_id: str = Field(alias="AWS_ACCOUNT_ID", pattern=r"^[0-9]{12}$")
     aws_region: str = Field(
-        "eu-west-1", alias="AWS_REGION", pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$"
+        "eu-west-1", alias="AWS_REGION", pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
     )
     aws_profile: str = Field(
         "default", alias="AWS_PROFILE", description="Used by cdk-with-config.sh, not by the app."
@@ -70,9 +114,7 @@ class DeploymentConfig(BaseModel):
         alias="DYNAMODB_TABLE_NAME",
         pattern=r"^[A-Za-z0-9_.-]{3,200}$",
     )
-    result_ttl_days: int = Field(
-        30, alias="RESULT_TTL_DAYS", ge=1, le=3650, description="Days a stored result is kept."
-    )
+    result_ttl_days: ResultTtlDays = lambda_setting("result_ttl_days")
 
     lambda_architecture: Architecture = Field("arm64", alias="LAMBDA_ARCHITECTURE")
     lambda_timeout: int = Field(
@@ -81,9 +123,7 @@ class DeploymentConfig(BaseModel):
     lambda_memory_size: int = Field(
         256, alias="LAMBDA_MEMORY_SIZE", ge=128, le=10240, description="Callback function, MB."
     )
-    submission_timeout: int = Field(
-        API_GATEWAY_MAX_INTEGRATION_SECONDS, alias="SUBMISSION_TIMEOUT", ge=3, le=900
-    )
+    submission_timeout: int = Field(API_GATEWAY_TIMEOUT, alias="SUBMISSION_TIMEOUT", ge=3, le=900)
     submission_memory_size: int = Field(
         1024,
         alias="SUBMISSION_MEMORY_SIZE",
@@ -137,31 +177,29 @@ class DeploymentConfig(BaseModel):
         100, alias="CALLBACK_API_THROTTLE_BURST_LIMIT", ge=1
     )
 
-    enable_test_endpoints: bool = Field(False, alias="ENABLE_TEST_ENDPOINTS")
-    allowed_s3_buckets: tuple[BucketName, ...] = Field((), alias="ALLOWED_S3_BUCKETS")
-    analysis_timeout: int | None = Field(
-        None,
-        alias="ANALYSIS_TIMEOUT",
-        ge=1,
+    enable_test_endpoints: bool = lambda_setting("enable_test_endpoints")
+    allowed_s3_buckets: S3BucketNames = lambda_setting("allowed_s3_buckets")
+    # Narrowed by `_timeouts_fit`: at least 1 s and below WORKER_TIMEOUT.
+    analysis_timeout: AnalysisTimeout | None = lambda_setting(
+        "analysis_timeout",
+        default=None,
         description="Seconds per file; defaults to (WORKER_TIMEOUT - 15 s) / WORKER_BATCH_SIZE "
         "so every message of a batch has its full time and a timed-out file is still recorded "
         "as ANALYSIS_TIMEOUT before Lambda stops the worker.",
     )
-    max_sync_files: int = Field(10, alias="MAX_SYNC_FILES", ge=1, le=1000)
-    sync_timeout: int = Field(
-        25, alias="SYNC_TIMEOUT", ge=1, le=API_GATEWAY_MAX_INTEGRATION_SECONDS - 1
-    )
+    max_sync_files: MaxSyncFiles = lambda_setting("max_sync_files")
+    # Narrowed by `_timeouts_fit`: below SUBMISSION_TIMEOUT.
+    sync_timeout: ApiGatewaySyncTimeout = lambda_setting("sync_timeout")
 
-    log_level: LogLevel = Field("INFO", alias="LOG_LEVEL")
+    log_level: LogLevel = lambda_setting("log_level")
     log_retention_days: int = Field(30, alias="LOG_RETENTION_DAYS")
     alarm_email: str | None = Field(
         None, alias="ALARM_EMAIL", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     )
 
-    callback_signing_secret_arn: str | None = Field(
-        None,
-        alias="CALLBACK_SIGNING_SECRET_ARN",
-        pattern=r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$",
+    # Narrowed to an ARN, which the stacks grant the functions access to.
+    callback_signing_secret_arn: SecretArn | None = lambda_setting(
+        "callback_signing_secret_arn",
         description="An existing secret; when set, CREATE_CALLBACK_SIGNING_SECRET is ignored.",
     )
     create_callback_signing_secret: bool = Field(True, alias="CREATE_CALLBACK_SIGNING_SECRET")
@@ -171,13 +209,6 @@ class DeploymentConfig(BaseModel):
         alias="LAMBDA_BUNDLE_CACHE_DIR",
         description="Where built Lambda bundles are cached; default ~/.cache/mp4-small-analyser.",
     )
-
-    @field_validator("allowed_s3_buckets", mode="before")
-    @classmethod
-    def _split_bucket_list(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(name.strip() for name in value.split(",") if name.strip())
-        return value
 
     @field_validator("log_retention_days")
     @classmethod
@@ -191,12 +222,12 @@ class DeploymentConfig(BaseModel):
     def _timeouts_fit(self) -> Self:
         if self.sync_timeout >= self.submission_timeout:
             raise ValueError(
-                f"SYNC_TIMEOUT ({self.sync_timeout}) must be below SUBMISSION_TIMEOUT "
+                f"SYNC_TIMEOUT ({self.sync_timeout:g}) must be below SUBMISSION_TIMEOUT "
                 f"({self.submission_timeout}) so a sync batch answers before its function stops"
             )
         if self.worker_analysis_timeout >= self.worker_timeout or self.worker_analysis_timeout < 1:
             raise ValueError(
-                f"ANALYSIS_TIMEOUT ({self.worker_analysis_timeout}) must be at least 1 and below "
+                f"ANALYSIS_TIMEOUT ({self.worker_analysis_timeout:g}) must be at least 1 and below "
                 f"WORKER_TIMEOUT ({self.worker_timeout})"
             )
         return self
@@ -210,10 +241,10 @@ class DeploymentConfig(BaseModel):
         return self.environment == PRODUCTION_ENVIRONMENT
 
     @property
-    def worker_analysis_timeout(self) -> int:
+    def worker_analysis_timeout(self) -> float:
         if self.analysis_timeout is not None:
             return self.analysis_timeout
-        return (self.worker_timeout - 15) // self.worker_batch_size
+        return (self.worker_timeout - ANALYSIS_TIME_RESERVE) // self.worker_batch_size
 
     @property
     def queue_visibility_timeout(self) -> int:

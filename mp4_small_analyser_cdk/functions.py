@@ -7,22 +7,29 @@ a named log group with retention, X-Ray active tracing and Lambda's JSON log for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aws_cdk import Duration, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from mp4_small_analyser.aws import handlers
 from mp4_small_analyser_cdk.bundling import LAMBDA_RUNTIME, LambdaPackage
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.retention import log_group
 
-HANDLERS_MODULE = "mp4_small_analyser.aws.handlers"
-SUBMISSION_HANDLER = f"{HANDLERS_MODULE}.submission_handler"
-CALLBACK_HANDLER = f"{HANDLERS_MODULE}.callback_handler"
-WORKER_HANDLER = f"{HANDLERS_MODULE}.worker_handler"
+
+def _handler_path(handler: Callable[..., Any]) -> str:
+    """Lambda's `module.function` name of a handler, taken from the function itself."""
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+SUBMISSION_HANDLER = _handler_path(handlers.submission_handler)
+CALLBACK_HANDLER = _handler_path(handlers.callback_handler)
+WORKER_HANDLER = _handler_path(handlers.worker_handler)
 
 _ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
 

@@ -10,6 +10,8 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from mp4_small_analyser.setting_types import API_GATEWAY_TIMEOUT
+from mp4_small_analyser.stores.task_queue import MAX_RECEIVES
 from mp4_small_analyser_cdk.bundling import LambdaPackage
 from mp4_small_analyser_cdk.callback_stack import (
     SUBMISSION_TABLE_ACTIONS,
@@ -18,14 +20,14 @@ from mp4_small_analyser_cdk.callback_stack import (
     signing_environment,
     store_environment,
 )
-from mp4_small_analyser_cdk.config import API_GATEWAY_MAX_INTEGRATION_SECONDS, DeploymentConfig
+from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import service_rest_api
 
 SUBMISSION_PATH = "mp4_small_analyser"
-MAX_RECEIVE_COUNT = 3
 QUEUE_RETENTION = Duration.days(4)
 DEAD_LETTER_RETENTION = Duration.days(14)
 
@@ -65,16 +67,20 @@ class Mp4SmallAnalyserCdkStack(Stack):
             visibility_timeout=Duration.seconds(config.queue_visibility_timeout),
             retention_period=QUEUE_RETENTION,
             dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
+                # The service's own count: the worker gives up on a file at the last receive.
+                queue=self.dead_letter_queue,
+                max_receive_count=MAX_RECEIVES,
             ),
         )
 
         queue_environment = {
             **store_environment(config, shared.table),
-            "QUEUE_BACKEND": "sqs",
-            "QUEUE_URL": self.queue.queue_url,
-            "ALLOW_PRIVATE_URLS": "false",
-            "ALLOWED_S3_BUCKETS": ",".join(config.allowed_s3_buckets),
+            **lambda_environment(
+                queue_backend="sqs",
+                queue_url=self.queue.queue_url,
+                allow_private_urls=False,
+                allowed_s3_buckets=config.allowed_s3_buckets,
+            ),
         }
         self.submission = ServiceFunction(
             self,
@@ -89,10 +95,12 @@ class Mp4SmallAnalyserCdkStack(Stack):
             memory_size=config.submission_memory_size,
             environment={
                 **queue_environment,
-                "MAX_SYNC_FILES": str(config.max_sync_files),
-                "SYNC_TIMEOUT": str(config.sync_timeout),
-                # Batches are read back from the callback stack's API.
-                "RESULTS_BASE_URL": shared.callback_api.url,
+                **lambda_environment(
+                    max_sync_files=config.max_sync_files,
+                    sync_timeout=config.sync_timeout,
+                    # Batches are read back from the callback stack's API.
+                    results_base_url=shared.callback_api.url,
+                ),
             },
         )
         self.worker = ServiceFunction(
@@ -107,7 +115,7 @@ class Mp4SmallAnalyserCdkStack(Stack):
             memory_size=config.worker_memory_size,
             environment={
                 **queue_environment,
-                "ANALYSIS_TIMEOUT": str(config.worker_analysis_timeout),
+                **lambda_environment(analysis_timeout=config.worker_analysis_timeout),
                 **signing_environment(shared.signing_secret),
             },
             reserved_concurrency=config.worker_reserved_concurrency,
@@ -227,7 +235,7 @@ class Mp4SmallAnalyserCdkStack(Stack):
             apigw.LambdaIntegration(
                 self.submission.function,
                 allow_test_invoke=False,
-                timeout=Duration.seconds(API_GATEWAY_MAX_INTEGRATION_SECONDS),
+                timeout=Duration.seconds(API_GATEWAY_TIMEOUT),
             ),
             api_key_required=True,
         )

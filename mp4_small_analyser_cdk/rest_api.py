@@ -7,11 +7,10 @@ import json
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
+from mp4_small_analyser.service.signing import SIGNATURE_HEADER
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.retention import log_group
-
-SIGNATURE_HEADER = "X-Mp4-Analyser-Signature"
 
 _ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",

@@ -1,9 +1,11 @@
-"""AWS's own checks on the synthesized stacks: cdk-nag, cfn-lint, tags, least-privilege IAM."""
+"""Checks on the synthesized stacks: cdk-nag, cfn-lint, tags, least-privilege IAM, and each
+function's environment read back by the runtime's own settings."""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
 
+from mp4_small_analyser.aws.settings import LambdaSettings, lambda_settings
+from mp4_small_analyser.stores import aws_clients
 from mp4_small_analyser_cdk.callback_stack import (
     CALLBACK_TABLE_ACTIONS,
     SUBMISSION_TABLE_ACTIONS,
@@ -230,3 +234,71 @@ def test_function_roles_have_no_managed_policies(synthesis: Synthesis) -> None:
         }
         for role_id in function_roles:
             assert "ManagedPolicyArns" not in template["Resources"][role_id]["Properties"]
+
+
+# --- The functions' environments are the runtime's settings ----------------------------------
+
+SETTING_VARIABLES = frozenset(name.upper() for name in LambdaSettings.model_fields)
+# Variables a function may have that are not settings: none. Lambda adds its own at run time
+# (AWS_REGION, AWS_LAMBDA_LOG_FORMAT, AWS_LAMBDA_LOG_LEVEL, ...), not the template.
+NON_SETTING_VARIABLES: frozenset[str] = frozenset()
+SECRET_ARN = "CALLBACK_SIGNING_SECRET_ARN"
+
+
+class _SecretsManager:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def get_secret_value(self, SecretId: str) -> dict[str, str]:
+        self.asked.append(SecretId)
+        return {"SecretString": "signing-key"}
+
+
+def test_function_environments_are_valid_lambda_settings(
+    synthesis: Synthesis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each function's environment, read as the function reads it (`lambda_settings`, with
+    Secrets Manager stubbed): every variable is a setting, every value validates, each backend
+    has what it needs (TABLE_NAME, QUEUE_URL: `Settings`' own rule) and the functions get the
+    configuration's values back. References resolved at deploy time become placeholders."""
+    secrets = _SecretsManager()
+    monkeypatch.setattr(aws_clients, "aws_client", lambda service: secrets)
+    config = synthesis.config
+    shared = {
+        name: field.alias
+        for name, field in type(config).model_fields.items()
+        if field.alias in SETTING_VARIABLES
+    }
+    checked = 0
+    for template in synthesis.templates().values():
+        for function in resources_of_type(template, "AWS::Lambda::Function").values():
+            handler = function["Properties"]["Handler"]
+            variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+            unknown = set(variables) - SETTING_VARIABLES - NON_SETTING_VARIABLES
+            assert not unknown, (handler, unknown)
+            environment = {
+                name: value if isinstance(value, str) else f"deploy-time-{name.lower()}"
+                for name, value in variables.items()
+            }
+            secrets.asked.clear()
+            with monkeypatch.context() as env:
+                for name in os.environ:
+                    if name.upper() in SETTING_VARIABLES:
+                        env.delenv(name)
+                for name, value in environment.items():
+                    env.setenv(name, value)
+                settings = lambda_settings()
+            arn = environment.get(SECRET_ARN)
+            assert secrets.asked == ([arn] if arn else []), handler
+            for field, variable in shared.items():
+                if not isinstance(variables.get(variable), str):
+                    continue
+                expected = (
+                    config.worker_analysis_timeout
+                    if field == "analysis_timeout"
+                    else getattr(config, field)
+                )
+                assert getattr(settings, field) == expected, (handler, variable)
+                checked += 1
+    # RESULT_TTL_DAYS and ENABLE_TEST_ENDPOINTS at least, in all three functions.
+    assert checked >= 6

@@ -1,20 +1,22 @@
 """Settings of the Lambda functions: the service's, plus what only Lambda needs.
 
 The CDK stacks set the environment (STORE_BACKEND=dynamodb, TABLE_NAME,
-QUEUE_BACKEND=sqs or none, QUEUE_URL, CALLBACK_SIGNING_SECRET_ARN, ...); the
-signing secret's value is read from Secrets Manager once per cold start, never
-passed in the environment.
+QUEUE_BACKEND=sqs or none, QUEUE_URL, CALLBACK_SIGNING_SECRET_ARN, ...) from
+these fields' names (mp4_small_analyser_cdk/environment.py); the signing
+secret's value is read from Secrets Manager once per cold start, never passed
+in the environment.
 """
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from mp4_small_analyser.setting_types import ApiGatewaySyncTimeout
 from mp4_small_analyser.settings import Settings
-from mp4_small_analyser.stores.aws_clients import aws_client
 
-API_GATEWAY_TIMEOUT = 29.0
-"""Seconds API Gateway waits for a Lambda integration."""
+WORKER_TIME_MARGIN = 5.0
+"""Seconds the SQS worker keeps per message for the store writes around an analysis and its
+callback; the deployment's default ANALYSIS_TIMEOUT leaves it too."""
 
 
 class LambdaSettings(Settings):
@@ -23,11 +25,8 @@ class LambdaSettings(Settings):
         description="Secrets Manager secret whose value signs and checks callbacks; "
         "CALLBACK_SIGNING_SECRET, when set, wins.",
     )
-    sync_timeout: float = Field(
-        25.0,
-        gt=0,
-        lt=API_GATEWAY_TIMEOUT,
-        description="Seconds a sync submission may take; below API Gateway's 29 s.",
+    sync_timeout: ApiGatewaySyncTimeout = Field(
+        25.0, description="Seconds a sync submission may take; below API Gateway's 29 s."
     )
     worker_retry_delay: float = Field(
         10.0,
@@ -44,6 +43,9 @@ def lambda_settings() -> LambdaSettings:
     settings = LambdaSettings()
     arn = settings.callback_signing_secret_arn
     if arn and settings.callback_signing_secret is None:
+        # Imported here: the CDK app reads these settings' names without needing boto3.
+        from mp4_small_analyser.stores.aws_clients import aws_client
+
         secret = aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
         settings = settings.model_copy(update={"callback_signing_secret": SecretStr(secret)})
     return settings

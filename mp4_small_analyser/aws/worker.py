@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from mp4_small_analyser.aws.settings import LambdaSettings
+from mp4_small_analyser.aws.settings import WORKER_TIME_MARGIN, LambdaSettings
 from mp4_small_analyser.service.executor import AnalysisProcess
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.tasks import deps_from_settings, handle_message
@@ -26,9 +26,6 @@ from mp4_small_analyser.stores.sqs_queue import to_lease
 from mp4_small_analyser.stores.task_queue import MAX_RECEIVES, Lease
 
 logger = logging.getLogger(__name__)
-
-TIME_MARGIN = 5.0
-"""Seconds kept for the store writes around an analysis and its callback."""
 
 SqsRecord = Mapping[str, Any]
 BatchResponse = dict[str, list[dict[str, str]]]
@@ -52,7 +49,9 @@ class SqsWorker:
         # receive gives up on the file: a failed result and its callback, not a task left
         # running.
         self._deps = replace(deps, max_receives=MAX_RECEIVES - 1)
-        self._time_per_message = settings.analysis_timeout + settings.callback_timeout + TIME_MARGIN
+        self._time_per_message = (
+            settings.analysis_timeout + settings.callback_timeout + WORKER_TIME_MARGIN
+        )
 
     def handle(self, event: Mapping[str, Any], context: InvocationContext) -> BatchResponse:
         records: Sequence[SqsRecord] = event.get("Records", [])

@@ -74,7 +74,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]).upper()
-        print(f"mp4-analyser serve: error: {where}: {error['msg']}", file=sys.stderr)
+        # Errors of a combination (TABLE_NAME missing for STORE_BACKEND=dynamodb) name no field.
+        message = error["msg"] if where else error["msg"].removeprefix("Value error, ")
+        print(f"mp4-analyser serve: error: {where or 'settings'}: {message}", file=sys.stderr)
         return 2
     if settings.queue_backend != "sqlite":
         # Local workers consume analyses and callback retries from two queues; SQS's one
