@@ -11,8 +11,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from functools import cache
-
-from threadpoolctl import ThreadpoolController
+from typing import TYPE_CHECKING
 
 from mp4_small_analyser.analysis.report import analyse
 from mp4_small_analyser.analysis.sources.base import ByteSource, open_source
@@ -20,12 +19,19 @@ from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult, Metadata
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
 
+if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
+
 logger = logging.getLogger(__name__)
 
 
 @cache
 def _blas_threads() -> ThreadpoolController:
-    """Found once per process: discovering the loaded libraries costs milliseconds."""
+    """Found once per process: discovering the loaded libraries costs milliseconds.
+    Imported here, not at the top: threadpoolctl sets KMP_DUPLICATE_LIB_OK on import, and
+    importing the package must leave the environment alone."""
+    from threadpoolctl import ThreadpoolController
+
     return ThreadpoolController()
 
 
