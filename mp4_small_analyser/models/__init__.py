@@ -19,6 +19,7 @@ from mp4_small_analyser.models.task import (
     task_result_adapter,
     task_result_json_schema,
 )
+from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict, VerdictStatus
 from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
 
 __all__ = [
@@ -36,8 +37,12 @@ __all__ = [
     "QualityScore",
     "Results",
     "Segment",
+    "Severity",
+    "SeverityCounts",
     "TaskResult",
     "Track",
+    "Verdict",
+    "VerdictStatus",
     "VideoAnalysis",
     "VideoFacts",
     "task_result_adapter",

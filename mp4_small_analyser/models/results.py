@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from mp4_small_analyser.models.audio import AudioAnalysis
 from mp4_small_analyser.models.base import Model
 from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.verdict import Severity, Verdict
 from mp4_small_analyser.models.video import VideoAnalysis
 
 
 class Check(Model):
     code: str
-    severity: Literal["error", "warning", "info"]
+    severity: Severity
     message: str
     value: float | str | bool | None = None
     limit: float | str | None = None
 
 
 class Results(Model):
+    verdict: Verdict | None = Field(
+        None, description="pass / warn / fail against the profile, and the checks that decided it."
+    )
     file_info: FileInfo
     video_analysis: VideoAnalysis | None = None
     audio_analysis: AudioAnalysis | None = None
@@ -31,6 +33,7 @@ class Results(Model):
     def judged(self, checks: list[Check]) -> Results:
         """These results with the checks they raised (`checks` replaces any earlier list)."""
         return Results(
+            verdict=self.verdict,
             file_info=self.file_info,
             video_analysis=self.video_analysis,
             audio_analysis=self.audio_analysis,
