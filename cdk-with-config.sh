@@ -76,13 +76,41 @@ sys.exit(not all(u.find_spec(m) for m in ("aws_cdk", "cdk_nag", "mangum", "mp4_s
             "check the output above (network access to PyPI), then run this again"
 }
 
+# Node.js runs twice here: the CDK CLI (package.json: Node.js 18 or newer) and jsii, the
+# bridge under the CDK's Python library, which supports the Node.js LTS lines below. On any
+# other line jsii prints a banner of raw Python byte strings on every command: one line
+# here says it instead, and the banner is silenced.
+MIN_NODE_MAJOR=18
+SUPPORTED_NODE_MAJORS="22 24"
+
+check_node() {
+    command -v node >/dev/null 2>&1 ||
+        fail "Node.js not found (the CDK CLI runs on it)" \
+            "install Node.js 22 or 24 LTS with npm (https://nodejs.org) and run this again"
+    local version major
+    version="$(node --version)"
+    major="${version#v}"
+    major="${major%%.*}"
+    [ "$major" -ge "$MIN_NODE_MAJOR" ] 2>/dev/null ||
+        fail "Node.js $version is too old for the CDK CLI (it needs $MIN_NODE_MAJOR or newer)" \
+            "install Node.js 22 or 24 LTS (https://nodejs.org) and run this again"
+    case " $SUPPORTED_NODE_MAJORS " in
+        *" $major "*) return 0 ;;
+    esac
+    echo "⚠️  Node.js $version: the CDK supports Node.js 22 and 24 (LTS); this one works for now," \
+        "but upgrade soon (https://nodejs.org)." >&2
+    export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$major"
+    export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
+    export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+}
+
 ensure_cdk_cli() {
     if [ -x node_modules/.bin/cdk ]; then
         return 0
     fi
     command -v npm >/dev/null 2>&1 ||
         fail "npm not found (the CDK CLI is installed from npm)" \
-            "install Node.js 18 or newer with npm (https://nodejs.org) and run this again"
+            "install Node.js 22 or 24 LTS with npm (https://nodejs.org) and run this again"
     echo "Installing the CDK CLI from package.json into node_modules/ (first run only)..." >&2
     if [ -f package-lock.json ]; then
         npm ci --no-audit --no-fund >&2
@@ -109,6 +137,7 @@ EOF
 }
 
 ensure_python_environment
+check_node
 ensure_cdk_cli
 
 set -a

@@ -173,20 +173,73 @@ detect_account() {
     esac
 }
 
+# Regions where the deployment's services (Lambda, DynamoDB, SQS, API Gateway) exist, as
+# botocore lists them; tests/test_config_sources.py keeps this list equal to botocore's.
+KNOWN_REGIONS="
+    af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1
+    ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5
+    ap-southeast-6 ap-southeast-7 ca-central-1 ca-west-1 cn-north-1 cn-northwest-1 eu-central-1
+    eu-central-2 eu-isoe-west-1 eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 eu-west-3
+    eusc-de-east-1 il-central-1 me-central-1 me-south-1 mx-central-1 sa-east-1 us-east-1
+    us-east-2 us-gov-east-1 us-gov-west-1 us-iso-east-1 us-iso-west-1 us-isob-east-1
+    us-isob-west-1 us-isof-east-1 us-isof-south-1 us-west-1 us-west-2
+"
+
+# What is wrong with VALUE for setting NAME, or nothing: used on each answer and on the
+# whole file, so a bad answer is caught when it is given.
+problem_with() {
+    local name="$1" value="$2"
+    case "$name" in
+        AWS_ACCOUNT_ID)
+            check "$value" '^[0-9]{12}$' ||
+                echo "12 digits (no AWS CLI credentials to detect it: give --account-id)"
+            ;;
+        AWS_REGION)
+            if ! check "$value" '^[a-z]{2,4}(-[a-z]+)+-[0-9]$'; then
+                echo "a region such as eu-west-1"
+            elif ! [[ " $(echo $KNOWN_REGIONS) " == *" $value "* ]]; then
+                echo "not an AWS region; known regions: $(echo $KNOWN_REGIONS)"
+            fi
+            ;;
+        ENVIRONMENT)
+            check "$value" '^[a-z0-9][a-z0-9-]{0,19}$' || echo "lower-case letters, digits and dashes"
+            ;;
+        PROJECT_NAME)
+            check "$value" '^[A-Za-z][A-Za-z0-9-]{0,29}$' ||
+                echo "letters, digits and dashes, 30 at most"
+            ;;
+    esac
+    # Values are written for both bash's `source` and python-dotenv: keep them free of quoting.
+    check "$value" '^[^"'\''$`\\]*$' || echo "no quotes, \$, backquotes or backslashes"
+}
+
+check() {
+    [[ "$1" =~ $2 ]]
+}
+
+# Asks until the answer is valid; the end of input (a closed terminal) stops the script.
 ask() {
-    local name="$1" question="$2" answer current
-    current="$(value_of "$name")"
+    local name="$1" question="$2" answer current problem
     if has_flag "$name"; then
         return 0
     fi
-    if [ -n "$current" ]; then
-        read -r -p "$question [$current]: " answer || answer=""
-    else
-        read -r -p "$question: " answer || answer=""
-    fi
-    if [ -n "$answer" ]; then
-        printf -v "VALUE_$name" '%s' "$answer"
-    fi
+    while true; do
+        current="$(value_of "$name")"
+        answer=""
+        if [ -n "$current" ]; then
+            read -r -p "$question [$current]: " answer || fail "no answer for $name" \
+                "answer every question, or use --non-interactive with flags"
+        else
+            read -r -p "$question: " answer || fail "no answer for $name" \
+                "answer every question, or use --non-interactive with flags"
+        fi
+        [ -z "$answer" ] || printf -v "VALUE_$name" '%s' "$answer"
+        problem="$(problem_with "$name" "$(value_of "$name")")"
+        [ -n "$problem" ] || return 0
+        echo "  ✗ $problem" >&2
+        printf -v "VALUE_$name" '%s' "$current"
+        [ -n "$answer" ] || printf -v "VALUE_$name" '%s' ""
+    done
 }
 
 confirm() {
@@ -235,22 +288,11 @@ else
     fi
 fi
 
+# Every problem at once, so a CI run names each missing or wrong value in one go.
 problems=()
-check() {
-    local name="$1" pattern="$2" explanation="$3" value
-    value="$(value_of "$name")"
-    if ! [[ "$value" =~ $pattern ]]; then
-        problems+=("$name='$value': $explanation")
-    fi
-}
-check AWS_ACCOUNT_ID '^[0-9]{12}$' "12 digits (no AWS CLI credentials to detect it: give --account-id)"
-check AWS_REGION '^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$' "a region such as eu-west-1"
-check ENVIRONMENT '^[a-z0-9][a-z0-9-]{0,19}$' "lower-case letters, digits and dashes"
-check PROJECT_NAME '^[A-Za-z][A-Za-z0-9-]{0,29}$' "letters, digits and dashes, 30 at most"
-# Values are written for both bash's `source` and python-dotenv: keep them free of quoting.
-shell_safe='^[^"'\''$`\\]*$'
 for name in "${SETTINGS[@]}"; do
-    check "$name" "$shell_safe" "no quotes, \$, backquotes or backslashes"
+    problem="$(problem_with "$name" "$(value_of "$name")")"
+    [ -z "$problem" ] || problems+=("$name='$(value_of "$name")': ${problem//$'\n'/; }")
 done
 if [ ${#problems[@]} -gt 0 ]; then
     for problem in "${problems[@]}"; do

@@ -93,7 +93,7 @@ class DeploymentConfig(BaseModel):
     # The patterns are setup-config.sh's too (tests/test_config_sources.py compares them).
     aws_account_id: str = Field(alias="AWS_ACCOUNT_ID", pattern=r"^[0-9]{12}$")
     aws_region: str = Field(
-        "eu-west-1", alias="AWS_REGION", pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"
+        "eu-west-1", alias="AWS_REGION", pattern=r"^[a-z]{2,4}(-[a-z]+)+-[0-9]$"
     )
     aws_profile: str = Field(
         "default", alias="AWS_PROFILE", description="Used by cdk-with-config.sh, not by the app."

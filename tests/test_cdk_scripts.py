@@ -134,6 +134,38 @@ def test_cdk_with_config_passes_profile_and_env_to_the_local_cli(tmp_path: Path)
     assert not (project / "urls.txt").exists()
 
 
+@pytest.mark.parametrize(
+    ("version", "returncode", "message", "silenced"),
+    [
+        ("v16.20.2", 1, "Node.js v16.20.2 is too old for the CDK CLI (it needs 18 or newer)", ""),
+        ("v20.20.2", 0, "Node.js v20.20.2: the CDK supports Node.js 22 and 24 (LTS)", "20"),
+        ("v22.12.0", 0, "", ""),
+    ],
+)
+def test_cdk_with_config_checks_the_node_version(
+    tmp_path: Path, version: str, returncode: int, message: str, silenced: str
+) -> None:
+    """One clear line about the Node.js version, and none of jsii's byte-string banner."""
+    project, log = _project_with_fake_tools(tmp_path)
+    fake_bin = tmp_path / "node-bin"
+    _executable(fake_bin / "node", f"#!/bin/sh\necho {version}\n")
+    cdk = project / "node_modules" / ".bin" / "cdk"
+    cdk.write_text(
+        cdk.read_text().replace(
+            "exit 0\n", f'echo "jsii: $JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION" >> "{log}"\n'
+        )
+    )
+    env = _clean_env(PATH=f"{fake_bin}:{SYSTEM_PATH}")
+    result = _run(["./cdk-with-config.sh", "list"], project, env)
+    assert result.returncode == returncode, result.stderr
+    if message:
+        assert message in result.stderr
+    else:
+        assert "Node.js" not in result.stderr
+    if returncode == 0:
+        assert log.read_text().splitlines()[-1] == f"jsii: {silenced}"
+
+
 def test_cdk_with_config_bootstraps_the_configured_account(tmp_path: Path) -> None:
     project, log = _project_with_fake_tools(tmp_path)
     result = _run(["./cdk-with-config.sh", "bootstrap"], project, _clean_env())
@@ -318,6 +350,59 @@ def test_setup_config_interactive(tmp_path: Path) -> None:
     assert config.enable_test_endpoints is True
     assert config.alarm_email is None
     assert "--profile myprofile" in (fake_bin / "calls.log").read_text()
+
+
+def test_setup_config_asks_again_until_an_answer_is_valid(tmp_path: Path) -> None:
+    """A wrong account or region is refused when it is typed, not after every question."""
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    answers = [
+        "",  # profile
+        "",  # account: empty (no AWS CLI to detect it)
+        "12345",  # account: too short
+        "111122223333",
+        "eu-narnia-1",  # not a region AWS has
+        "Europe",  # not a region name at all
+        "eu-west-3",
+        *[""] * 5,  # project name, environment, client, project tag: defaults
+        "n",  # no advanced settings
+    ]
+    result = _run(["./setup-config.sh"], project, _clean_env(), stdin="\n".join(answers) + "\n")
+    assert result.returncode == 0, result.stderr
+    complaints = [line for line in result.stderr.splitlines() if "✗" in line]
+    assert len(complaints) == 4, result.stderr
+    assert complaints[0].endswith(
+        "12 digits (no AWS CLI credentials to detect it: give --account-id)"
+    )
+    assert "not an AWS region; known regions: af-south-1" in complaints[2]
+    assert complaints[3].endswith("a region such as eu-west-1")
+    config = load_config(project / ".env", {})
+    assert (config.aws_account_id, config.aws_region) == ("111122223333", "eu-west-3")
+
+
+def test_setup_config_stops_when_answers_run_out(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    result = _run(["./setup-config.sh"], project, _clean_env(), stdin="\n\n")
+    assert result.returncode == 1
+    assert "no answer for AWS_ACCOUNT_ID" in result.stderr
+    assert not (project / ".env").exists()
+
+
+def test_setup_config_names_every_bad_value_at_once(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    command = [
+        *("./setup-config.sh", "--non-interactive", "--region", "eu-narnia-1"),
+        *("--environment", "Prod Env", "--set", "CLIENT=a$b"),
+    ]
+    result = _run(command, project, _clean_env())
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("❌ Error:")]
+    assert [error.split("=")[0] for error in errors] == [
+        "❌ Error: AWS_ACCOUNT_ID",
+        "❌ Error: AWS_REGION",
+        "❌ Error: ENVIRONMENT",
+        "❌ Error: CLIENT",
+    ]
+    assert not (project / ".env").exists()
 
 
 # --- app.py, as `cdk synth` runs it ----------------------------------------------------------

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from typing import Any, Literal
 
+import boto3
 import pytest
 
 from mp4_small_analyser.aws.settings import LambdaSettings
@@ -41,7 +42,7 @@ DEPLOYMENT_DEFAULTS = {"ANALYSIS_TIMEOUT"}
 # .env.example values that are examples, not defaults; setup-config.sh special-cases them.
 EXAMPLE_ONLY = {"AWS_ACCOUNT_ID", "CLIENT"}
 # Shell variables of the scripts that are not settings.
-SHELL_NAMES = {"BASH_SOURCE", "PROFILE_ARGS", "PROJECT_ROOT"}
+SHELL_NAMES = {"BASH_SOURCE", "KNOWN_REGIONS", "PROFILE_ARGS", "PROJECT_ROOT"}
 
 Side = Literal["min", "max"]
 
@@ -184,7 +185,10 @@ def test_scripts_name_only_settings() -> None:
 def test_setup_script_checks_with_the_configs_patterns() -> None:
     """setup-config.sh refuses what app.py would refuse, with the same regular expressions."""
     text = (PROJECT_ROOT / "setup-config.sh").read_text()
-    checks = re.findall(r"^check ([A-Z][A-Z0-9_]*) '([^']+)'", text, re.MULTILINE)
+    body = text.split("problem_with() {", 1)[1].split("\n}\n", 1)[0]
+    checks = re.findall(
+        r"^\s+([A-Z][A-Z0-9_]*)\)\n.*?check \"\$value\" '([^']+)'", body, re.M | re.S
+    )
     assert {name for name, _ in checks} == {
         "AWS_ACCOUNT_ID",
         "AWS_REGION",
@@ -194,6 +198,23 @@ def test_setup_script_checks_with_the_configs_patterns() -> None:
     schema = _deployment_schema()
     for name, pattern in checks:
         assert _not_null(schema[name])["pattern"] == pattern, name
+
+
+def test_setup_script_knows_the_regions_botocore_knows() -> None:
+    """Where Lambda, DynamoDB, SQS and API Gateway run, in every partition: a region missing
+    here would be refused by setup-config.sh; one AWS retired would be accepted."""
+    text = (PROJECT_ROOT / "setup-config.sh").read_text()
+    listed = set(text.split('KNOWN_REGIONS="', 1)[1].split('"', 1)[0].split())
+    session = boto3.session.Session()
+    regions = {
+        region
+        for partition in session.get_available_partitions()
+        for service in ("lambda", "dynamodb", "sqs", "apigateway")
+        for region in session.get_available_regions(service, partition_name=partition)
+    }
+    assert listed == regions
+    pattern = _not_null(_deployment_schema()["AWS_REGION"])["pattern"]
+    assert all(re.fullmatch(pattern, region) for region in regions)
 
 
 def test_docs_list_every_setting() -> None:
