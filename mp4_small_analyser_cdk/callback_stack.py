@@ -27,7 +27,7 @@ from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
 from mp4_small_analyser_cdk.nag import suppress
-from mp4_small_analyser_cdk.rest_api import service_rest_api
+from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
 from mp4_small_analyser_cdk.retention import removal_policy
 
 # The DynamoDB calls each function's store makes (mp4_small_analyser/stores/dynamodb_store.py), no
@@ -46,6 +46,8 @@ SUBMISSION_TABLE_ACTIONS = [
 WORKER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 # Only `GET /test/results` (newest records across the table) needs a scan.
 TABLE_SCAN_ACTIONS = ["dynamodb:Scan"]
+
+CALLBACK_API_NAME = "callback-api"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,20 @@ class Mp4AnalyserCallbackStack(Stack):
             description="GET every task of a batch",
         )
         CfnOutput(self, "ResultsTableName", value=self.table.table_name)
+        # The original design's `aws logs tail` commands name log groups by construct id;
+        # the real names (prefixed with project and environment) are printed here.
+        CfnOutput(
+            self,
+            "CallbackFunctionLogGroup",
+            value=self.handler.log_group.log_group_name,
+            description="aws logs tail <this> --follow",
+        )
+        CfnOutput(
+            self,
+            "CallbackApiAccessLogGroup",
+            value=access_log_group_name(config, CALLBACK_API_NAME),
+            description="aws logs tail <this> --follow",
+        )
         if self.signing_secret is not None:
             CfnOutput(
                 self,
@@ -214,7 +230,7 @@ class Mp4AnalyserCallbackStack(Stack):
             self,
             "CallbackApi",
             config=config,
-            name="callback-api",
+            name=CALLBACK_API_NAME,
             description="Callbacks of MP4 analyses and their results, by task and by batch.",
             rate_limit=config.callback_api_throttle_rate_limit,
             burst_limit=config.callback_api_throttle_burst_limit,
@@ -224,7 +240,9 @@ class Mp4AnalyserCallbackStack(Stack):
         integration = apigw.LambdaIntegration(self.handler.function, allow_test_invoke=False)
         callback = api.root.add_resource("callback")
         task = callback.add_resource("{task_id}")
+        # POST or PUT, as the service accepts them locally (a command's `method`).
         task.add_method("POST", integration)
+        task.add_method("PUT", integration)
         task.add_method("GET", integration)
         callback.add_resource("batch").add_resource("{batch_id}").add_method("GET", integration)
         if config.enable_test_endpoints:

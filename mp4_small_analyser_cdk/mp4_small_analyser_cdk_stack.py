@@ -25,11 +25,13 @@ from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
 from mp4_small_analyser_cdk.nag import suppress
-from mp4_small_analyser_cdk.rest_api import service_rest_api
+from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
 
 SUBMISSION_PATH = "mp4_small_analyser"
 QUEUE_RETENTION = Duration.days(4)
 DEAD_LETTER_RETENTION = Duration.days(14)
+
+ANALYSER_API_NAME = "analyser-api"
 
 
 class Mp4SmallAnalyserCdkStack(Stack):
@@ -184,6 +186,12 @@ class Mp4SmallAnalyserCdkStack(Stack):
             description="aws apigateway get-api-key --include-value --api-key <id>",
         )
         CfnOutput(self, "TaskQueueUrl", value=self.queue.queue_url)
+        for output, log_group_name in (
+            ("SubmissionFunctionLogGroup", self.submission.log_group.log_group_name),
+            ("WorkerFunctionLogGroup", self.worker.log_group.log_group_name),
+            ("AnalyserApiAccessLogGroup", access_log_group_name(config, ANALYSER_API_NAME)),
+        ):
+            CfnOutput(self, output, value=log_group_name, description="aws logs tail <this>")
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         CfnOutput(
             self,
@@ -222,7 +230,7 @@ class Mp4SmallAnalyserCdkStack(Stack):
             self,
             "AnalyserApi",
             config=config,
-            name="analyser-api",
+            name=ANALYSER_API_NAME,
             description="Submission of MP4 analysis batches (API key required).",
             rate_limit=config.api_throttle_rate_limit,
             burst_limit=config.api_throttle_burst_limit,

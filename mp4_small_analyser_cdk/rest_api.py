@@ -29,6 +29,11 @@ _ACCESS_LOG_FIELDS = {
 }
 
 
+def access_log_group_name(config: DeploymentConfig, name: str) -> str:
+    """The CloudWatch log group of an API's access log (printed in the stacks' outputs)."""
+    return f"/aws/apigateway/{config.resource_prefix}-{name}"
+
+
 def service_rest_api(
     scope: Construct,
     construct_id: str,
@@ -43,10 +48,7 @@ def service_rest_api(
 ) -> apigw.RestApi:
     """A REST API whose stage logs, traces and throttles; routes are added by the caller."""
     access_logs = log_group(
-        scope,
-        f"{construct_id}AccessLogs",
-        config,
-        f"/aws/apigateway/{config.resource_prefix}-{name}",
+        scope, f"{construct_id}AccessLogs", config, access_log_group_name(config, name)
     )
     api = apigw.RestApi(
         scope,

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
+from mp4_small_analyser.composition import open_backends
+from mp4_small_analyser.service.app import create_app
+from mp4_small_analyser.settings import Settings
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
     Synthesis,
@@ -151,12 +154,27 @@ def test_production_table_is_retained_and_protected(full: Synthesis) -> None:
 
 # --- Callback stack: the API and its function --------------------------------------------------
 
-CALLBACK_ROUTES = {
-    ("POST", "/callback/{task_id}"),
-    ("GET", "/callback/{task_id}"),
-    ("GET", "/callback/batch/{batch_id}"),
-}
-TEST_ROUTES = {("GET", "/test/results"), ("POST", "/test/simulate")}
+
+def _app_routes(prefix: str, *, test_endpoints: bool = False) -> set[tuple[str, str]]:
+    """What the FastAPI app serves under `prefix`, as `mp4-analyser serve` runs it locally:
+    the deployed API must route exactly these to the function, no fewer methods."""
+    settings = Settings(enable_test_endpoints=test_endpoints, queue_backend="none")
+    app = create_app(settings, open_backends(settings))
+    paths: dict[str, dict[str, object]] = app.openapi()["paths"]
+    return {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith(prefix)
+        for method in operations
+    }
+
+
+CALLBACK_ROUTES = _app_routes("/callback/")
+TEST_ROUTES = _app_routes("/test/", test_endpoints=True)
+
+
+def test_the_deployed_callback_api_takes_put_as_the_local_service_does() -> None:
+    assert {("POST", "/callback/{task_id}"), ("PUT", "/callback/{task_id}")} <= CALLBACK_ROUTES
 
 
 def _non_preflight(routes: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -594,6 +612,42 @@ def test_outputs(default: Synthesis) -> None:
     )
     assert callback["ResultsTableName"]["Value"] == {"Ref": table_id}
     assert analyser["SubmitUrl"]["Value"]["Fn::Join"][1][-1] == "/mp4_small_analyser"
+
+
+def _log_group_names(template: dict[str, Any]) -> dict[str, str]:
+    return {
+        logical_id: resource["Properties"]["LogGroupName"]
+        for logical_id, resource in resources_of_type(template, "AWS::Logs::LogGroup").items()
+    }
+
+
+def test_outputs_name_every_log_group(default: Synthesis) -> None:
+    """The original design's `aws logs tail` commands guessed names; the outputs (and so
+    urls.txt) give the real ones: each function's log and each API's access log."""
+    for stack_id, expected in (
+        ("Mp4AnalyserCallbackStack", {"CallbackFunctionLogGroup", "CallbackApiAccessLogGroup"}),
+        (
+            "Mp4SmallAnalyserCdkStack",
+            {"SubmissionFunctionLogGroup", "WorkerFunctionLogGroup", "AnalyserApiAccessLogGroup"},
+        ),
+    ):
+        template = default.template(stack_id)
+        names = _log_group_names(template)
+        outputs = {
+            name: output["Value"]
+            for name, output in template["Outputs"].items()
+            if name.endswith("LogGroup")
+        }
+        assert set(outputs) == expected
+        printed = {
+            names[value["Ref"]] if isinstance(value, dict) else value for value in outputs.values()
+        }
+        assert printed == set(names.values()), stack_id
+    callback_names = _log_group_names(default.template("Mp4AnalyserCallbackStack")).values()
+    assert set(callback_names) == {
+        "/aws/lambda/mp4-small-analyser-dev-callback",
+        "/aws/apigateway/mp4-small-analyser-dev-callback-api",
+    }
 
 
 def test_stacks_target_the_configured_account_and_region(default: Synthesis) -> None:
