@@ -104,7 +104,7 @@ def run_checks(
     return sorted(found, key=lambda check: SEVERITY_ORDER[check.severity])
 
 
-def metrics_unavailable(kind: str, reason: str) -> Check:
+def metrics_unavailable(kind: str, reason: str, track: int | None = None) -> Check:
     """The note for a track whose container facts were read but whose signal was not measured.
 
     `kind` is "video" or "audio"; `reason` completes "... metrics are missing: <reason>".
@@ -112,24 +112,56 @@ def metrics_unavailable(kind: str, reason: str) -> Check:
     return Check(
         code="METRICS_UNAVAILABLE",
         severity="warning",
-        message=f"The {kind} track's signal metrics are missing: {reason}.",
+        message=f"The {_track_name(kind, track)} signal metrics are missing: {reason}.",
         value=kind,
+        track=track,
     )
 
 
-def analysis_truncated(kind: str, max_duration: float) -> Check:
+def analysis_truncated(kind: str, max_duration: float, track: int | None = None) -> Check:
     """The note for a track longer than the most the analysis decodes (`max_duration` s)."""
     return Check(
         code="ANALYSIS_TRUNCATED",
         severity="info",
-        message=f"The {kind} track is longer than {max_duration:g} s: only its first "
-        f"{max_duration:g} s were decoded, and its signal metrics describe that part only.",
+        message=f"The {_track_name(kind, track)[:-2]} is longer than {max_duration:g} s: only "
+        f"its first {max_duration:g} s were decoded, and its signal metrics describe that "
+        "part only.",
         value=kind,
         limit=max_duration,
+        track=track,
     )
 
 
+def _track_name(kind: str, track: int | None) -> str:
+    """ "audio track's" or "audio track 2's" (track index as in `tracks`)."""
+    return f"{kind} track's" if track is None else f"{kind} track {track}'s"
+
+
 Rule = Callable[[Results, QcProfile], Iterator[Check]]
+AudioRule = Callable[[AudioAnalysis, QcProfile], Iterator[Check]]
+
+
+def per_audio_track(rule: AudioRule) -> Rule:
+    """A rule about one audio track, applied to each; its checks name the track, and their
+    messages say which one when there are several ("Audio track 2 (fra, 5.1): ...")."""
+
+    def judge(results: Results, limits: QcProfile) -> Iterator[Check]:
+        tracks = results.audio_tracks or (
+            [results.audio_analysis] if results.audio_analysis is not None else []
+        )
+        for audio in tracks:
+            prefix = _audio_track_label(audio) + ": " if len(tracks) > 1 else ""
+            for check in rule(audio, limits):
+                yield check.model_copy(
+                    update={"track": audio.index, "message": prefix + check.message}
+                )
+
+    return judge
+
+
+def _audio_track_label(audio: AudioAnalysis) -> str:
+    details = ", ".join(d for d in (audio.language, audio.channel_layout) if d)
+    return f"Audio track {audio.index}" + (f" ({details})" if details else "")
 
 
 def _track_presence(results: Results, limits: QcProfile) -> Iterator[Check]:
@@ -219,9 +251,8 @@ def _pixel_format(results: Results, limits: QcProfile) -> Iterator[Check]:
         )
 
 
-def _loudness(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.loudness_integrated is None:
+def _loudness(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.loudness_integrated is None:
         return
     lufs = audio.loudness_integrated
     low = limits.loudness_target - limits.loudness_tolerance
@@ -241,9 +272,8 @@ def _loudness(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _true_peak(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.true_peak is None or audio.true_peak <= limits.true_peak_max:
+def _true_peak(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.true_peak is None or audio.true_peak <= limits.true_peak_max:
         return
     yield Check(
         code="TRUE_PEAK_OVER_LIMIT",
@@ -256,9 +286,8 @@ def _true_peak(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _silence(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.silence_percentage is None:
+def _silence(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.silence_percentage is None:
         return
     if audio.silence_percentage <= limits.max_silence_percentage:
         return
@@ -273,9 +302,8 @@ def _silence(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _clipping(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.clipping is None or audio.clipping.count == 0:
+def _clipping(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.clipping is None or audio.clipping.count == 0:
         return
     clipping = audio.clipping
     severe = clipping.ratio >= limits.clipping_error_ratio
@@ -290,9 +318,8 @@ def _clipping(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _phase(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.phase_issue:
+def _phase(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.phase_issue:
         return
     correlation = audio.phase_correlation
     measured = f" (correlation {correlation:.2f})" if correlation is not None else ""
@@ -305,9 +332,8 @@ def _phase(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _silent_channels(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.channels_silent:
+def _silent_channels(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.channels_silent:
         return
     silent = audio.channels_silent
     numbers = ", ".join(str(index + 1) for index in silent)
@@ -323,9 +349,8 @@ def _silent_channels(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _dc_offset(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.dc_offset:
+def _dc_offset(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.dc_offset:
         return
     channel, offset = max(enumerate(audio.dc_offset), key=lambda item: abs(item[1]))
     if abs(offset) <= limits.max_dc_offset:
@@ -451,13 +476,18 @@ _RULES: tuple[Rule, ...] = (
     _faststart,
     _codecs,
     _pixel_format,
-    _loudness,
-    _true_peak,
-    _clipping,
-    _silence,
-    _phase,
-    _silent_channels,
-    _dc_offset,
+    *(
+        per_audio_track(rule)
+        for rule in (
+            _loudness,
+            _true_peak,
+            _clipping,
+            _silence,
+            _phase,
+            _silent_channels,
+            _dc_offset,
+        )
+    ),
     _av_duration,
     _black,
     _frozen,
