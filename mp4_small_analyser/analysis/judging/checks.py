@@ -48,6 +48,12 @@ class QcProfile:
     """Share of samples clipped above which clipping is an error rather than a warning."""
     max_dc_offset: float = 0.01
     """Mean sample value (full scale = 1), i.e. -40 dBFS."""
+    min_loudness_range_blocks: int = 300
+    """Gated short-term values (10 a second) below which the loudness range is reported
+    as not meaningful: 30 s of programme. EBU R 128 s1 (2016) says LRA is not meaningful
+    for short-form content (ads, promos) and recommends Max Short-term instead."""
+    max_declared_duration_gap: float = 0.5
+    """Seconds between the declared duration and the media that plays (or 2 %, the larger)."""
 
 
 EBU_R128 = QcProfile(
@@ -365,6 +371,124 @@ def _dc_offset(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
     )
 
 
+def _loudness_range_basis(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    blocks = audio.loudness_range_blocks
+    if audio.loudness_range is None or blocks is None:
+        return
+    if blocks >= limits.min_loudness_range_blocks:
+        return
+    yield Check(
+        code="LRA_NOT_MEANINGFUL",
+        severity="info",
+        message=f"The loudness range of {audio.loudness_range:.1f} LU rests on {blocks} "
+        f"short-term values (10 a second), fewer than {limits.min_loudness_range_blocks}: "
+        "EBU R 128 s1 calls LRA not meaningful for short-form content; judge its maximum "
+        "short-term loudness instead.",
+        value=blocks,
+        limit=limits.min_loudness_range_blocks,
+    )
+
+
+def _truncated(results: Results, limits: QcProfile) -> Iterator[Check]:
+    info = results.file_info
+    if not info.truncated:
+        return
+    until = f"; it plays to {info.playable_until:.2f} s" if info.playable_until is not None else ""
+    yield Check(
+        code="TRUNCATED_FILE",
+        severity="error",
+        message=f"The file ends {info.seconds_missing:.2f} s of media early: "
+        f"{info.bytes_missing:,} bytes its tables list are missing (an upload or copy cut "
+        f"short){until}. What is present was measured.",
+        value=info.seconds_missing,
+        limit=0.0,
+    )
+
+
+def _samples_outside_mdat(results: Results, limits: QcProfile) -> Iterator[Check]:
+    for track in results.tracks:
+        if not track.samples_outside_mdat:
+            continue
+        yield Check(
+            code="SAMPLES_OUTSIDE_MDAT",
+            severity="error",
+            message=f"Track {track.index} ({track.type}) has {track.samples_outside_mdat} "
+            "samples whose bytes lie outside every mdat box: its sample tables point at data "
+            "that is not media, and players will show garbage or stop.",
+            value=track.samples_outside_mdat,
+            limit=0,
+            track=track.index,
+        )
+
+
+def _declared_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
+    info = results.file_info
+    ends = [
+        (track.start_time or 0.0) + track.media_duration
+        for track in results.tracks
+        if track.type in ("video", "audio") and track.media_duration is not None
+    ]
+    if info.duration is None or not ends or info.truncated or info.fragmented:
+        return
+    plays = max(ends)
+    gap = round(abs(info.duration - plays), 3)
+    allowed = max(limits.max_declared_duration_gap, 0.02 * plays)
+    if gap <= allowed:
+        return
+    yield Check(
+        code="DURATION_MISMATCH",
+        severity="warning",
+        message=f"The movie header declares {info.duration:.2f} s but the tracks play "
+        f"{plays:.2f} s: players and tools disagree on the length (ffprobe 5 prints the "
+        "header's, newer FFmpeg the tracks').",
+        value=gap,
+        limit=round(allowed, 3),
+    )
+
+
+def _colour_signalling(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    hdr = video.hdr if video is not None else None
+    if hdr is None or not hdr.mismatches:
+        return
+    fields = ", ".join(
+        f"{m.field} {m.container} in the container vs {m.bitstream} in the bitstream"
+        for m in hdr.mismatches
+    )
+    yield Check(
+        code="COLOUR_SIGNALLING_MISMATCH",
+        severity="warning",
+        message=f"Colour or HDR signalling disagrees: {fields}. Players that read the "
+        "container (browsers, AVFoundation) and those that read the bitstream (FFmpeg) will "
+        "show the picture differently.",
+        value=",".join(m.field for m in hdr.mismatches),
+    )
+
+
+def _hdr_metadata(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    hdr = video.hdr if video is not None else None
+    if video is None or hdr is None:
+        return
+    if hdr.format == "PQ10":
+        yield Check(
+            code="HDR_METADATA_MISSING",
+            severity="warning",
+            message="The video is PQ (SMPTE ST 2084) without mastering display or content "
+            "light level metadata: displays must guess how to tone-map it.",
+            value=hdr.format,
+        )
+    if hdr.format not in ("SDR", "SDR (BT.2020)") and (video.bit_depth or 8) < 10:
+        yield Check(
+            code="HDR_BIT_DEPTH",
+            severity="error",
+            message=f"{hdr.format} video in {video.bit_depth}-bit: HDR transfer functions "
+            "need at least 10 bits, 8 bits band visibly.",
+            value=video.bit_depth,
+            limit=10,
+        )
+
+
 def _av_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
     video, audio = results.video_analysis, results.audio_analysis
     if video is None or audio is None or video.duration is None or audio.duration is None:
@@ -472,6 +596,9 @@ def _segments_summary(segments: list[Segment] | None) -> str:
 
 _RULES: tuple[Rule, ...] = (
     _track_presence,
+    _truncated,
+    _samples_outside_mdat,
+    _declared_duration,
     _encryption,
     _faststart,
     _codecs,
@@ -486,12 +613,15 @@ _RULES: tuple[Rule, ...] = (
             _phase,
             _silent_channels,
             _dc_offset,
+            _loudness_range_basis,
         )
     ),
     _av_duration,
     _black,
     _frozen,
     _variable_frame_rate,
+    _colour_signalling,
+    _hdr_metadata,
     _resolution,
     _frame_rate,
 )
