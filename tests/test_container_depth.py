@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 import pytest
 
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
@@ -26,7 +25,7 @@ from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from mp4_small_analyser.analysis.sources.http import HttpSource
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult
-from tests import boxpatch, seiinject
+from tests import boxpatch
 from tests.fixtures_http import FileServer
 from tests.streamgen import A, T, V, write
 

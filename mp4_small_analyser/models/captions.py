@@ -15,7 +15,8 @@ class EmbeddedCaptions(Model):
     cea608: bool = Field(description="CEA-608 data (field 1 or 2) that is not padding.")
     cea708: bool = Field(description="CEA-708 (DTVCC) data that is not padding.")
     carried: bool = Field(
-        description="cc_data messages present at all (ffprobe's closed_captions), even padding."
+        description="cc_data present at all, even padding (ffprobe: frame side data "
+        "'ATSC A53 Part 4 Closed Captions')."
     )
     fields: list[int] = Field(default_factory=list, description="CEA-608 fields with data.")
     first_seen: float | None = Field(None, description="Seconds; first sample with data.")

@@ -1,9 +1,10 @@
 """Captions and text: CEA-608/708 in H.264/HEVC SEI, and subtitle/caption tracks.
 
 In-band captions are ATSC A/53 Part 4 cc_data in ITU-T T.35 SEI (see sei.py),
-found in the sync samples the bitstream scan read. `carried` is what ffprobe
-calls `closed_captions` (any cc_data, padding included: the caption channel is
-there); `cea608`/`cea708` need data that is not padding.
+found in the sync samples the bitstream scan read. `carried` is any cc_data,
+padding included (the caption channel is there; ffprobe 5.1 shows it as frame side
+data "ATSC A53 Part 4 Closed Captions"); `cea608`/`cea708` need data that is not
+padding.
 
 Track kinds (sample entry → what it is): `tx3g` 3GPP Timed Text (3GPP TS 26.245,
 ffprobe mov_text), `wvtt` WebVTT (ISO/IEC 14496-30 §7), `stpp` TTML/IMSC1
