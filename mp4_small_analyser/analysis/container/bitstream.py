@@ -6,7 +6,7 @@ GOP is open (the first slice's NAL unit type). SEI NAL units precede the slices 
 an access unit (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4), so the first `head_bytes` of a
 sample suffice. Only sync samples are read: encoders put static HDR metadata on
 them, caption carriage is on every picture, and they are what the GOP question is
-about; at most `max_samples` of those decoded in the first `seconds`. Over HTTP each
+about; at most `max_samples` (2) of those decoded in the first `seconds` (2 s). Over HTTP each
 head is one small read unless it sits in a block already fetched (a probe of a
 non-faststart file finds the first one in the block the walk began with).
 """
@@ -30,8 +30,10 @@ ReadAt = Callable[[int, int], bytes]
 class ScanLimits:
     seconds: float = 2.0
     """Sync samples decoded in the first this many seconds are read."""
-    max_samples: int = 8
-    """At most this many of them (an intra-only stream makes every sample a sync sample)."""
+    max_samples: int = 2
+    """At most this many of them: the first keyframe carries the static HDR metadata and the
+    encoder's settings, the second tells an open GOP from a closed one. Each may cost a
+    ranged read over HTTP (a 16 KiB block), so the scan stays this small."""
     head_bytes: int = 4096
     """Bytes read from the start of each."""
 
