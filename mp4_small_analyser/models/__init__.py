@@ -6,8 +6,15 @@ metrics under `--probe`) stay `None`, so consumers can tell "not measured"
 from "zero".
 """
 
-from mp4_small_analyser.models.audio import AudioAnalysis, AudioFacts, AudioMeasures, Clipping
+from mp4_small_analyser.models.audio import (
+    AudioAnalysis,
+    AudioFacts,
+    AudioMeasures,
+    ChannelMeasures,
+    Clipping,
+)
 from mp4_small_analyser.models.base import Segment
+from mp4_small_analyser.models.captions import Captions, EmbeddedCaptions, TextTrack
 from mp4_small_analyser.models.container import FileInfo, Track
 from mp4_small_analyser.models.results import Check, Results
 from mp4_small_analyser.models.scoring import QualityScore
@@ -20,18 +27,38 @@ from mp4_small_analyser.models.task import (
     task_result_json_schema,
 )
 from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict, VerdictStatus
-from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
+from mp4_small_analyser.models.video import (
+    Color,
+    ColourMismatch,
+    ContentLight,
+    DolbyVision,
+    Gop,
+    Hdr,
+    MasteringDisplay,
+    PictureMeasures,
+    VideoAnalysis,
+    VideoFacts,
+)
 
 __all__ = [
     "AudioAnalysis",
     "AudioFacts",
     "AudioMeasures",
+    "Captions",
+    "ChannelMeasures",
     "Check",
     "Clipping",
     "Color",
+    "ColourMismatch",
     "CompletedResult",
+    "ContentLight",
+    "DolbyVision",
+    "EmbeddedCaptions",
     "FailedResult",
     "FileInfo",
+    "Gop",
+    "Hdr",
+    "MasteringDisplay",
     "Metadata",
     "PictureMeasures",
     "QualityScore",
@@ -40,6 +67,7 @@ __all__ = [
     "Severity",
     "SeverityCounts",
     "TaskResult",
+    "TextTrack",
     "Track",
     "Verdict",
     "VerdictStatus",
