@@ -29,15 +29,3 @@ class Results(Model):
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
-
-    def judged(self, checks: list[Check]) -> Results:
-        """These results with the checks they raised (`checks` replaces any earlier list)."""
-        return Results(
-            verdict=self.verdict,
-            file_info=self.file_info,
-            video_analysis=self.video_analysis,
-            audio_analysis=self.audio_analysis,
-            tracks=self.tracks,
-            profile=self.profile,
-            checks=checks,
-        )
