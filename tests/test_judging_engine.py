@@ -15,7 +15,6 @@ from mp4_small_analyser.analysis.judging import (
 )
 from mp4_small_analyser.models import Check, Segment, Track
 from mp4_small_analyser.options import AnalysisOptions
-
 from tests.judging_builders import results
 
 LIBRARY = ProfileLibrary()

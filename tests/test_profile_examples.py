@@ -7,7 +7,6 @@ from pathlib import Path
 from mp4_small_analyser.analysis.judging import ProfileLibrary, judge
 from mp4_small_analyser.models import Results
 from mp4_small_analyser.options import AnalysisOptions
-
 from tests.judging_builders import results
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "profiles"

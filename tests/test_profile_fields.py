@@ -9,7 +9,6 @@ import pytest
 from mp4_small_analyser.analysis.judging.fields import UNITS, catalogue
 from mp4_small_analyser.analysis.judging.paths import PathError, parse, resolve
 from mp4_small_analyser.models import Track
-
 from tests.judging_builders import results
 
 
