@@ -82,3 +82,9 @@ def test_a_bound_item_stays_the_same_item() -> None:
     view = {"tracks": results(tracks=tracks).tracks}
     found = resolve(parse("tracks[*].type"), view, {"tracks": 1})
     assert [f.value for f in found] == ["audio"]
+
+
+def test_every_derived_measure_names_the_tracks_it_comes_from() -> None:
+    from mp4_small_analyser.analysis.judging.derived import TRACKS_OF, Derived
+
+    assert set(TRACKS_OF) == set(Derived.model_fields)

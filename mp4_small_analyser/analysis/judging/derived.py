@@ -16,6 +16,8 @@ profile's `analysis` block asks for one).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from mp4_small_analyser.models import Results, Segment, VideoAnalysis
@@ -48,6 +50,22 @@ class Derived(BaseModel):
     frozen_longest_inner: float | None = Field(
         None, description="Seconds: the longest frozen stretch touching neither head nor tail."
     )
+
+
+TRACKS_OF: Mapping[str, tuple[str, ...]] = {
+    "short_side": ("video_analysis",),
+    "long_side": ("video_analysis",),
+    "aspect_ratio": ("video_analysis",),
+    "av_duration_difference": ("video_analysis", "audio_analysis"),
+    "dc_offset_max": ("audio_analysis",),
+    "black_head": ("video_analysis",),
+    "black_tail": ("video_analysis",),
+    "black_longest_inner": ("video_analysis",),
+    "frozen_head": ("video_analysis",),
+    "frozen_tail": ("video_analysis",),
+    "frozen_longest_inner": ("video_analysis",),
+}
+"""The track analyses each measure is computed from: without the track, a rule on it is moot."""
 
 
 def derive(results: Results) -> Derived:

@@ -25,7 +25,7 @@ from mp4_small_analyser.options import AnalysisOptions
 
 from .compiling import CompiledRule, CompiledSetting, CompiledWhen
 from .conditions import evaluate
-from .derived import derive
+from .derived import TRACKS_OF, derive
 from .fields import NOT_RULEABLE
 from .intrinsic import Finding, findings, stored_notes
 from .paths import Binding, Found, resolve
@@ -88,7 +88,8 @@ def _rules(profile: ResolvedProfile, view: Mapping[str, Any]) -> tuple[list[Chec
                 continue
             outcome = evaluate(compiled.rule, found.value)
             if outcome is None:
-                not_judged.append(compiled.rule.key)
+                if not _track_missing(compiled, view):
+                    not_judged.append(compiled.rule.key)
                 continue
             if outcome.passed:
                 continue
@@ -98,6 +99,14 @@ def _rules(profile: ResolvedProfile, view: Mapping[str, Any]) -> tuple[list[Chec
             if held is None or SEVERITY_ORDER[check.severity] < SEVERITY_ORDER[held.severity]:
                 ladders[ladder] = check
     return list(ladders.values()), not_judged
+
+
+def _track_missing(compiled: CompiledRule, view: Mapping[str, Any]) -> bool:
+    """The rule is about a track the file does not have (NO_VIDEO_TRACK / NO_AUDIO_TRACK say
+    so): its field was not left unmeasured, it cannot exist."""
+    first, *rest = (segment.name for segment in compiled.path.segments)
+    tracks = TRACKS_OF.get(rest[0], ()) if first == "derived" and rest else (first,)
+    return any(view.get(track, False) is None for track in tracks)
 
 
 def _holds(clauses: Sequence[CompiledWhen], view: Mapping[str, Any], binding: Binding) -> bool:
