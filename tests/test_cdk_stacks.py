@@ -111,7 +111,7 @@ def test_results_table_keys_index_and_protection(default: Synthesis) -> None:
                         ],
                         "Projection": {
                             "ProjectionType": "INCLUDE",
-                            "NonKeyAttributes": ["status", "expires_at"],
+                            "NonKeyAttributes": ["status", "expires_at", "verdict"],
                         },
                     }
                 ],
