@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
+    PROJECT_ROOT,
     Synthesis,
     api_routes,
     example_config,
@@ -41,6 +42,7 @@ FULL = {
     "RESULT_TTL_DAYS": "90",
     "LOG_RETENTION_DAYS": "90",
     "DYNAMODB_TABLE_NAME": "qc-results",
+    "BUNDLED_PROFILES_DIR": str(PROJECT_ROOT / "examples" / "profiles"),
 }
 PARTIAL_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mp4/signing"
 
@@ -155,6 +157,10 @@ CALLBACK_ROUTES = {
     ("POST", "/callback/{task_id}"),
     ("GET", "/callback/{task_id}"),
     ("GET", "/callback/batch/{batch_id}"),
+    ("POST", "/callback/{task_id}/judge"),
+    ("POST", "/callback/batch/{batch_id}/judge"),
+    ("GET", "/profiles"),
+    ("GET", "/profiles/{name}"),
 }
 TEST_ROUTES = {("GET", "/test/results"), ("POST", "/test/simulate")}
 
@@ -267,6 +273,16 @@ def test_callback_function_environment(default: Synthesis) -> None:
         "QUEUE_BACKEND": "none",
         "CALLBACK_SIGNING_SECRET_ARN": {"Ref": secret_id},
     }
+
+
+def test_bundled_profiles_are_every_function_s_profile_folder(
+    default: Synthesis, full: Synthesis
+) -> None:
+    for synthesis, expected in ((default, None), (full, "/var/task/qc_profiles")):
+        for template in synthesis.templates().values():
+            for function in resources_of_type(template, "AWS::Lambda::Function").values():
+                variables = function["Properties"]["Environment"]["Variables"]
+                assert variables.get("PROFILES_DIR") == expected
 
 
 def test_x86_64_and_sizes_follow_config(full: Synthesis) -> None:

@@ -105,7 +105,8 @@ def _segment(part: str, text: str) -> Segment:
 
 def _unknown(text: str, prefix: str, name: str, level: Mapping[str, Node]) -> str:
     where = f"{prefix!r} has no field" if prefix else "results have no field"
-    hint = did_you_mean(name, level) or did_you_mean(text, [e.path for e in catalogue()])
+    elsewhere = [entry.path for entry in catalogue() if entry.path != prefix]
+    hint = did_you_mean(name, level) or did_you_mean(text, elsewhere)
     return f"unknown field {text!r}: {where} {name!r}{hint}"
 
 
