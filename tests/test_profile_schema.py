@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,16 @@ def test_every_shipped_profile_validates_against_the_schema(path: Path) -> None:
 )
 def test_the_schema_refuses_malformed_profiles(bad: dict[str, Any]) -> None:
     assert list(validator().iter_errors(bad))
+
+
+def test_docs_quality_lists_every_code_the_built_ins_can_raise() -> None:
+    from mp4_small_analyser.analysis.judging import builtin_library
+    from mp4_small_analyser.analysis.judging.intrinsic import REGISTRY
+
+    library = builtin_library()
+    raised = {item.rule.code for name in library.names() for item in library.get(name).rules}
+    raised |= set(REGISTRY)
+    lines = (ROOT / "docs" / "quality.md").read_text(encoding="utf-8").splitlines()
+    table = [line.split("|")[1] for line in lines if line.startswith("| `")]
+    documented = {code for cell in table for code in re.findall(r"`([A-Z][A-Z0-9_]+)`", cell)}
+    assert documented == raised
