@@ -293,3 +293,49 @@ def test_black_at_the_head_and_tail_is_told_apart_from_black_inside(
     )
     judged = judge(results(v={"black_segments": segments}), profile)
     assert [c.value for c in judged.checks] == [head, tail, inner]
+
+
+def test_rules_on_a_track_the_file_lacks_are_left_out_not_unjudged() -> None:
+    judged = judge(results(no_video=True), LIBRARY.get("ebu-r128"))
+    assert judged.verdict is not None and judged.verdict.not_judged == []
+    unmeasured = judge(results(v={"black_percentage": None}), LIBRARY.get("ebu-r128"))
+    assert unmeasured.verdict is not None
+    assert unmeasured.verdict.not_judged == ["BLACK_SEGMENTS"]
+
+
+def test_a_stored_result_is_judged_with_the_options_it_was_measured_with() -> None:
+    from datetime import UTC, datetime
+
+    from mp4_small_analyser.analysis.judging import judge_task
+    from mp4_small_analyser.models import CompletedResult, Metadata
+
+    profile = inline(analysis={"black_min_duration": 1.0})
+    stored = CompletedResult(
+        task_id="t",
+        file_url="a.mp4",
+        processing_time=1.0,
+        results=judge(results(), LIBRARY.get("ebu-r128")),
+        metadata=Metadata(processed_at=datetime.now(UTC), options=AnalysisOptions()),
+    )
+    judged = judge_task(stored, profile)
+    assert isinstance(judged, CompletedResult)
+    assert [c.code for c in judged.results.checks] == ["ANALYSIS_OPTIONS_DIFFER"]
+    assert judged.results.verdict is not None and judged.results.verdict.profile == "spec"
+
+
+def test_a_profile_s_analysis_block_fills_the_options_the_caller_left_alone() -> None:
+    profile = inline(analysis={"black_min_duration": 1.0, "video_sample_rate": 4.0})
+    merged = profile.analysis_options(AnalysisOptions(video_sample_rate=1.0))
+    assert (merged.black_min_duration, merged.video_sample_rate, merged.profile) == (
+        1.0,
+        1.0,
+        "spec",
+    )
+
+
+def test_a_flattened_profile_judges_as_the_original() -> None:
+    original = LIBRARY.get("ebu-r128-s1")
+    flat = LIBRARY.from_document(original.document())
+    assert flat.chain == ("ebu-r128-s1",)
+    loud = results(a={"max_short_term": -15.0, "loudness_integrated": -22.0})
+    assert judge(loud, flat).checks == judge(loud, original).checks
