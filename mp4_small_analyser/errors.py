@@ -21,6 +21,10 @@ class ErrorCode(StrEnum):
     CORRUPT_FILE = "CORRUPT_FILE"
     NO_MEDIA_TRACKS = "NO_MEDIA_TRACKS"
     ANALYSIS_TIMEOUT = "ANALYSIS_TIMEOUT"
+    DECODER_CRASHED = "DECODER_CRASHED"
+    """The process analysing the file died (a crash in a native decoder); it was replaced."""
+    UNREADABLE_TASK = "UNREADABLE_TASK"
+    """The queued task could not be read back (a malformed queue message): dead-lettered."""
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 

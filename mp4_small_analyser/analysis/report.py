@@ -18,7 +18,6 @@ from mp4_small_analyser.analysis.decode import (
     LumaFrame,
     MediaDecoder,
     TrackDecodeError,
-    audio_format,
     open_container,
 )
 from mp4_small_analyser.analysis.judging.checks import (
@@ -98,12 +97,12 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             video_sample_rate=options.video_sample_rate,
             keyframes_only=options.video_keyframes_only,
         )
+        for kind, problem in decoder.setup_errors.items():
+            measured.notes.append(metrics_unavailable(kind, problem))
         audio_meters = (
-            AudioMeters(audio_format(container, audio_index), options)
-            if audio_index is not None
-            else None
+            AudioMeters(decoder.audio.format, options) if decoder.audio is not None else None
         )
-        picture = PictureMeter(options) if video_index is not None else None
+        picture = PictureMeter(options) if decoder.video is not None else None
         with _InBackground(picture.add if picture else None) as add_frame:
             for item in decoder:
                 if isinstance(item, LumaFrame):

@@ -17,6 +17,8 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mp4_small_analyser.service.headers import API_KEY_HEADER
+
 BATCH_PAGE = 1000
 
 
@@ -39,7 +41,7 @@ def submit(
     except (OSError, ValueError) as exc:
         print(f"mp4-analyser submit: cannot read {batch_file}: {exc}", file=sys.stderr)
         return 2
-    headers = {"x-api-key": api_key} if api_key else {}
+    headers = {API_KEY_HEADER: api_key} if api_key else {}
     try:
         with httpx.Client(base_url=server, headers=headers, timeout=None) as client:
             answer = _post(client, body)

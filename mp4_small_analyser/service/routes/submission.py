@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from mp4_small_analyser.service.auth import require_api_key
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.json_body import JsonRoute
 from mp4_small_analyser.service.planning import file_count, plan_batch
 from mp4_small_analyser.service.schemas import (
     AsyncResponse,
@@ -27,7 +28,7 @@ from mp4_small_analyser.service.submission import (
     wait_for_results,
 )
 
-router = APIRouter(tags=["submission"])
+router = APIRouter(tags=["submission"], route_class=JsonRoute, strict_content_type=False)
 
 _errors: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
