@@ -21,7 +21,12 @@ from pydantic import (
 
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions, ProfileName
-from mp4_small_analyser.stores.records import BatchSummary, CallbackMethod, TaskRecord
+from mp4_small_analyser.stores.records import (
+    BatchSummary,
+    CallbackMethod,
+    TaskRecord,
+    TaskStatus,
+)
 
 MAX_URL_LENGTH = 4096
 RECEIVED_SHOWN = 10
@@ -121,9 +126,11 @@ SubmissionRequest = Annotated[
 
 class QueuedTask(BaseModel):
     task_id: str
-    file_url: str
+    file_url: str = Field(description="Redacted: no password or signed-URL token.")
     callback_url: str | None
-    status: Literal["queued"] = "queued"
+    status: TaskStatus = Field(
+        "queued", description="queued; or, for a task submitted again identically, its status."
+    )
 
 
 class AsyncResponse(BaseModel):

@@ -61,6 +61,9 @@ class SqliteDatabase:
         # FULL: a 202 promises the batch survives a power cut, not only a crash.
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        # A queue message holds the file URL whole (the worker fetches it), secrets and all:
+        # once acknowledged, its bytes are overwritten, not left in free pages of the file.
+        connection.execute("PRAGMA secure_delete=ON")
         return connection
 
     def _create_schema(self, connection: sqlite3.Connection) -> None:
