@@ -30,7 +30,9 @@ class Box:
     """Offsets of the boxes containing this one, outermost first."""
 
 
-def boxes(data: bytes, start: int = 0, end: int | None = None, parents: tuple[int, ...] = ()) -> Iterator[Box]:
+def boxes(
+    data: bytes, start: int = 0, end: int | None = None, parents: tuple[int, ...] = ()
+) -> Iterator[Box]:
     """Every box with a plausible header, depth first."""
     end = len(data) if end is None else end
     offset = start
