@@ -151,7 +151,7 @@ class SqsTaskQueue:
         if self._dead_letter is None:
             attributes = self._client.get_queue_attributes(
                 QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
-            )["Attributes"]
+            ).get("Attributes", {})
             if "RedrivePolicy" not in attributes:
                 raise ValueError("the queue has no redrive policy")
             arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
