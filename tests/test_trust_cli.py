@@ -139,3 +139,26 @@ def test_submit_gives_up_on_a_server_that_never_answers(silent_server: str, tmp_
     assert done.returncode == 1
     assert "no answer" in done.stderr
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (["--max-duration", "inf"], {}),
+        (["--max-duration", "nan"], {}),
+        (["--timeout", "inf"], {}),
+        ([], {"ANALYSIS_TIMEOUT": "1e999"}),
+    ],
+)
+def test_non_finite_numbers_are_usage_errors(
+    service_clip: Path, args: list[str], env: dict[str, str]
+) -> None:
+    done = subprocess.run(
+        [*CLI, "analyse", *args, str(service_clip)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "finite" in done.stderr and "Traceback" not in done.stderr
