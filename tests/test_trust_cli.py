@@ -86,8 +86,9 @@ def test_a_segfault_in_the_analysis_fails_that_file_only(
 def test_a_file_past_the_timeout_fails_and_the_others_complete(
     analyse_sources: list[str], how: str
 ) -> None:
-    flag = ["--timeout", "2"] if how == "flag" else []
-    env = {**os.environ, "ANALYSIS_TIMEOUT": "2" if how == "environment" else "600"}
+    # 5 s: far more than a good file takes, far less than the stuck one would.
+    flag = ["--timeout", "5"] if how == "flag" else []
+    env = {**os.environ, "ANALYSIS_TIMEOUT": "5" if how == "environment" else "600"}
     process = subprocess.Popen(
         [*CLI, "analyse", "--json", "--jobs", "2", *flag, *analyse_sources],
         stdout=subprocess.PIPE,
