@@ -64,7 +64,7 @@ def test_no_operation_answers_a_server_error(api_url: str, tmp_path: Path) -> No
             "--checks",
             "not_a_server_error",
             "--phases",
-            "coverage,fuzzing",
+            "fuzzing",
             "--max-examples",
             str(MAX_EXAMPLES),
             "--max-time",
