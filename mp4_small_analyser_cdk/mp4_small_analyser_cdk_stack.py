@@ -207,6 +207,8 @@ class Mp4SmallAnalyserCdkStack(Stack):
         self.queue.grant_send_messages(self.submission.role)
         # Callback retries are queued again with a delay (the event source grants the rest).
         self.queue.grant_send_messages(self.worker.role)
+        # An unreadable message is moved to the dead-letter queue at once, not retried.
+        self.dead_letter_queue.grant_send_messages(self.worker.role)
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:

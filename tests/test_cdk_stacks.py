@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
+from fastapi.routing import APIRoute
 
 from mp4_small_analyser.composition import open_backends
 from mp4_small_analyser.service.app import create_app
+from mp4_small_analyser.service.routes import redelivery
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
@@ -171,8 +173,15 @@ def _app_routes(prefix: str, *, test_endpoints: bool = False) -> set[tuple[str, 
     }
 
 
-# The callback API also serves the QC profiles (read-only) and re-judging.
-CALLBACK_ROUTES = _app_routes("/callback/") | _app_routes("/profiles")
+# The callback API also serves the QC profiles (read-only) and re-judging; re-deliveries,
+# which queue callbacks again, are not its (it has no queue).
+REDELIVERY_ROUTES = {
+    (method, route.path)
+    for route in redelivery.router.routes
+    if isinstance(route, APIRoute)
+    for method in route.methods
+}
+CALLBACK_ROUTES = (_app_routes("/callback/") - REDELIVERY_ROUTES) | _app_routes("/profiles")
 TEST_ROUTES = _app_routes("/test/", test_endpoints=True)
 
 
