@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
@@ -91,3 +92,19 @@ def test_no_operation_answers_a_server_error(api_url: str, tmp_path: Path) -> No
     counts = re.search(r"(\d+) generated, (\d+) passed", done.stdout)
     assert counts is not None and counts[1] == counts[2], report
     assert int(counts[1]) >= 100, "too few cases to mean anything"
+    # Every operation, the QC profile and re-judging routes among them, had its cases.
+    operations = _operations(api_url)
+    assert {
+        ("GET", "/profiles"),
+        ("GET", "/profiles/{name}"),
+        ("POST", "/callback/{task_id}/judge"),
+        ("POST", "/callback/batch/{batch_id}/judge"),
+        ("POST", "/callback/{task_id}/redeliver"),
+    } <= operations
+    tested = re.search(r"Tested: (\d+)", done.stdout)
+    assert tested is not None and int(tested[1]) == len(operations), report
+
+
+def _operations(api_url: str) -> set[tuple[str, str]]:
+    paths = httpx.get(f"{api_url}/openapi.json").json()["paths"]
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}

@@ -25,7 +25,10 @@ BODY_ROUTES = [
     ("POST", "/test/simulate"),
     ("POST", "/callback/body-task/redeliver"),
     ("POST", "/callback/batch/body-batch/redeliver"),
+    ("POST", "/callback/body-task/judge"),
+    ("POST", "/callback/batch/body-batch/judge"),
 ]
+JUDGE_ROUTES = ["/callback/body-task/judge", "/callback/batch/body-batch/judge"]
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +75,23 @@ def test_non_finite_numbers_are_refused_in_received_callbacks(service: ServicePr
     assert "processing_time" in error["error"] or "results.x[0]" in error["error"]
 
 
+@pytest.mark.parametrize("number", [b"Infinity", b"NaN", b"1e999"])
+def test_non_finite_numbers_are_refused_in_inline_profiles(
+    service: ServiceProcess, number: bytes
+) -> None:
+    profile = (
+        b'{"name": "x", "description": "x", "rules": [{"code": "X", "field": '
+        b'"file_info.file_size", "max": ' + number + b"}]}"
+    )
+    submission = b'{"mp4_small_analyser": [{"file_url": "' + PUBLIC.encode() + b'", "profile": '
+    for path, body, field in [
+        ("/mp4_small_analyser", submission + profile + b"}]}", "mp4_small_analyser[0].profile"),
+        *((path, b'{"profile": ' + profile + b"}", "profile") for path in JUDGE_ROUTES),
+    ]:
+        error = error_of(send(service, "POST", path, body), 422, "INVALID_REQUEST")
+        assert f"{field}.rules[0].max" in error["error"], error
+
+
 @pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
 @pytest.mark.parametrize(
     "body",
@@ -98,11 +118,32 @@ def test_strict_types_refuse_yes_as_a_boolean(service: ServiceProcess) -> None:
         assert f"options.{next(iter(options))}" in error["error"]
 
 
+@pytest.mark.parametrize("path", JUDGE_ROUTES)
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"profile": 5}, "profile"),
+        ({"profile": True}, "profile"),
+        ({"profile": "Not a name!"}, "profile"),
+        ({"profile": "ebu-r128", "limit": 3}, "limit"),
+        ({}, "profile"),
+    ],
+)
+def test_judging_again_is_strict_and_names_the_requests_own_fields(
+    service: ServiceProcess, path: str, body: dict[str, Any], field: str
+) -> None:
+    with service.client() as client:
+        response = client.post(path, json=body, headers=JSON)
+    error = error_of(response, 422, "INVALID_REQUEST")
+    assert error["details"][0]["field"] == field, error
+    assert error["error"].startswith(f"Invalid request: {field}: "), error["error"]
+
+
 def test_a_form_body_is_refused_naming_its_content_type(service: ServiceProcess) -> None:
     # What `curl -d '{"files_url": [...]}'` sends.
     body = b'{"files_url": ["' + PUBLIC.encode() + b'"]}'
     form = "application/x-www-form-urlencoded"
-    for path in ("/mp4_small_analyser", "/callback/form-task"):
+    for path in ("/mp4_small_analyser", "/callback/form-task", *JUDGE_ROUTES):
         response = send(service, "POST", path, body, **{"content-type": form})
         error = error_of(response, 415, "UNSUPPORTED_MEDIA_TYPE")
         assert form in error["error"] and "application/json" in error["error"]
@@ -124,6 +165,11 @@ def test_a_body_without_content_type_is_taken_as_json(service: ServiceProcess) -
         ({"mp4_small_analyser": [{"file_url": PUBLIC}, {}]}, "mp4_small_analyser[1].file_url"),
         ({"files_url": [PUBLIC, 7]}, "files_url[1]"),
         ({"files_url": [PUBLIC], "options": {"fast": True}}, "options.fast"),
+        ({"files_url": [PUBLIC], "profile": "Not a name!"}, "profile"),
+        (
+            {"mp4_small_analyser": [{"file_url": PUBLIC, "profile": 5}]},
+            "mp4_small_analyser[0].profile",
+        ),
     ],
 )
 def test_validation_errors_name_the_requests_own_fields(

@@ -114,6 +114,15 @@ def test_a_received_callback_never_replaces_the_services_own_record(
         "verdicts": verdicts,
     }
     assert call(keyed, "GET", "/callback/batch/elsewhere").status_code == 404
+    # Judged again, as a read (no key): the service's own result, not the newer received ones.
+    task = call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"})
+    in_batch = call(keyed, "POST", "/callback/batch/own-b/judge", {"profile": "web"})
+    assert (task.status_code, in_batch.status_code) == (200, 200), task.text + in_batch.text
+    for result in (task.json(), *in_batch.json()["results"]):
+        assert (result["status"], result["results"]["verdict"]["profile"]) == ("completed", "web")
+        assert result["results"]["file_info"]["file_size"] == service_clip.stat().st_size
+    # Sending its callback again writes: that needs the key.
+    assert call(keyed, "POST", "/callback/own-1/redeliver").status_code == 401
 
 
 def test_with_only_an_api_key_the_services_callbacks_to_itself_are_accepted(

@@ -76,6 +76,13 @@ def test_url_secrets_never_leave_the_worker(
             response = client.get(path)
             assert response.status_code == 200, response.text
             answers.append(response.text)
+        # Judged again: the stored results, redacted as every answer is.
+        judging = [f"/callback/{r['task_id']}/judge" for r in results]
+        for path in (*judging, f"/callback/batch/{sync.json()['batch_id']}/judge"):
+            judged = client.post(path, json={"profile": "web"})
+            assert judged.status_code == 200, judged.text
+            assert "REDACTED" in judged.text
+            answers.append(judged.text)
         simulated = client.post("/test/simulate", json={"status": "completed", "file_url": good})
         answers.append(simulated.text)
         refused = client.post(
@@ -97,3 +104,28 @@ def test_url_secrets_never_leave_the_worker(
     for secret in SECRETS[:3]:
         assert secret not in database, f"{secret} in the database file"
     assert_no_secret(stored.replace(SECRETS[3], ""), "the records")
+
+
+def test_records_stored_with_secrets_are_shown_and_judged_redacted(
+    service: ServiceProcess, served_files: FileServer, service_clip: Path
+) -> None:
+    """A record another writer stored whole (an older version, a store shared by hand): the
+    answers redact it all the same."""
+    good = with_secrets(served_files.publish(service_clip, "kept.mp4"))
+    with service.client() as client:
+        sync = client.post("/mp4_small_analyser", json={"files_url": [good]})
+        assert sync.status_code == 200, sync.text
+        (result,) = sync.json()["results"]
+        record = service.store().latest(result["task_id"])
+        assert record is not None
+        whole = {**result, "task_id": "kept-whole", "file_url": good}
+        service.store().put(
+            record.model_copy(update={"task_id": "kept-whole", "file_url": good, "payload": whole})
+        )
+        answers = [client.get("/callback/kept-whole").text]
+        judged = client.post("/callback/kept-whole/judge", json={"profile": "web"})
+        assert judged.status_code == 200, judged.text
+        answers.append(judged.text)
+    for index, text in enumerate(answers):
+        assert "REDACTED" in text
+        assert_no_secret(text, f"answer {index}")

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import field_path
+from mp4_small_analyser.service.judging import PROFILE_TAGS
 from mp4_small_analyser.service.schemas import SHAPE_TAGS, ErrorResponse
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ def _request_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         parts = parts[1:]
         if parts[:1] and parts[0] in SHAPE_TAGS:
             parts = parts[1:]
-    return tuple(part if isinstance(part, int) else str(part) for part in parts)
+    return tuple(
+        part if isinstance(part, int) else str(part) for part in parts if part not in PROFILE_TAGS
+    )
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:

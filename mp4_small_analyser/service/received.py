@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from mp4_small_analyser.stores.records import TaskRecord
 from mp4_small_analyser.stores.result_store import ResultStore
 
 
@@ -24,3 +25,10 @@ def received_batch_id(
         if isinstance(task_id, str) and task_id
     )
     return None if ran_it else batch_id
+
+
+def shown_record(store: ResultStore, task_id: str) -> TaskRecord | None:
+    """The record reads show for a task: the service's own when it ran it, else the latest
+    one received."""
+    own = store.task_records(task_id, own=True, limit=1)
+    return own[0] if own else next(iter(store.task_records(task_id, own=False, limit=1)), None)
