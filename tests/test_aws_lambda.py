@@ -543,6 +543,71 @@ def test_a_sync_batch_is_answered_with_the_results_the_workers_store(
     assert "ebu-r128-s1" in {profile["name"] for profile in listed["profiles"]}
 
 
+def test_failed_callbacks_are_redelivered_through_the_submission_function(
+    lambdas: Lambdas,
+    results_table: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+) -> None:
+    """The analyser API routes the re-deliveries to the submission function, which has the
+    queue; the same task_id submitted again is idempotent there too (both read the table)."""
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    request = {
+        "batch_id": "batch-redeliver",
+        "mp4_small_analyser": [
+            {
+                "file_url": clip_url,
+                "callback_url": callback_receiver.url(f"/hook/{n}"),
+                "task_id": n,
+            }
+            for n in ("again-1", "again-2")
+        ],
+    }
+
+    def submit() -> tuple[int, Any]:
+        return lambdas.api(
+            SUBMISSION_HANDLER,
+            "POST",
+            "/mp4_small_analyser",
+            "/mp4_small_analyser",
+            body=request,
+            headers={"x-api-key": API_KEY},
+        )
+
+    assert submit()[0] == 202
+    store = DynamoDbResultStore(results_table)
+    # A 4xx is not retried: both callbacks end failed.
+    callback_receiver.always_fail(status=410)
+    lambdas.run_worker(batch_delivered(store, "batch-redeliver"))
+    records = [store.latest(n) for n in ("again-1", "again-2")]
+    assert [r.callback.status if r and r.callback else None for r in records] == ["failed"] * 2
+    status, again = submit()
+    assert status == 202 and [t["status"] for t in again["tasks"]] == ["completed"] * 2
+    assert lambdas.waiting() == 0
+
+    callback_receiver.reset()
+    status, one = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/callback/again-1/redeliver",
+        "/callback/{task_id}/redeliver",
+        headers={"x-api-key": API_KEY},
+    )
+    assert (status, one) == (202, {"task_ids": ["again-1"], "count": 1})
+    status, many = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/callback/batch/batch-redeliver/redeliver",
+        "/callback/batch/{batch_id}/redeliver",
+        headers={"x-api-key": API_KEY},
+    )
+    assert (status, many) == (202, {"task_ids": ["again-2"], "count": 1})
+    lambdas.run_worker(batch_delivered(store, "batch-redeliver"))
+    received = callback_receiver.wait_for(2)
+    assert sorted(r.path for r in received if r.status == 200) == ["/hook/again-1", "/hook/again-2"]
+
+
 def test_an_unreadable_message_is_dead_lettered_at_its_first_receive(
     lambdas: Lambdas, results_table: str, callback_receiver: CallbackReceiver
 ) -> None:

@@ -173,8 +173,8 @@ def _app_routes(prefix: str, *, test_endpoints: bool = False) -> set[tuple[str, 
     }
 
 
-# The callback API also serves the QC profiles (read-only) and re-judging; re-deliveries,
-# which queue callbacks again, are not its (it has no queue).
+# Re-deliveries queue callbacks again: the submission API serves them (its function has the
+# queue). The callback API serves the rest of /callback/, the QC profiles and re-judging.
 REDELIVERY_ROUTES = {
     (method, route.path)
     for route in redelivery.router.routes
@@ -182,7 +182,16 @@ REDELIVERY_ROUTES = {
     for method in route.methods
 }
 CALLBACK_ROUTES = (_app_routes("/callback/") - REDELIVERY_ROUTES) | _app_routes("/profiles")
+SUBMISSION_ROUTES = _app_routes("/mp4_small_analyser") | REDELIVERY_ROUTES
 TEST_ROUTES = _app_routes("/test/", test_endpoints=True)
+
+
+def test_the_app_serves_the_redelivery_routes_the_submission_api_deploys() -> None:
+    assert {
+        ("POST", "/callback/{task_id}/redeliver"),
+        ("POST", "/callback/batch/{batch_id}/redeliver"),
+    } == REDELIVERY_ROUTES
+    assert _app_routes("/callback/") >= REDELIVERY_ROUTES
 
 
 def test_the_deployed_callback_api_takes_put_as_the_local_service_does() -> None:
@@ -498,15 +507,17 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
     assert full_worker["ANALYSIS_TIMEOUT"] == str((200 - 15) // 2)
 
 
-def test_submission_route_requires_an_api_key(default: Synthesis) -> None:
+def test_submission_and_redelivery_routes_require_an_api_key(default: Synthesis) -> None:
     template = default.template("Mp4SmallAnalyserCdkStack")
-    assert api_routes(template) == {("POST", "/mp4_small_analyser")}
+    assert api_routes(template) == SUBMISSION_ROUTES
     submission_id, _ = function_by_handler(template, SUBMISSION_HANDLER)
-    method = only_resource(template, "AWS::ApiGateway::Method")["Properties"]
-    assert method["ApiKeyRequired"] is True
-    assert method["Integration"]["Type"] == "AWS_PROXY"
-    assert method["Integration"]["TimeoutInMillis"] == 29_000
-    assert submission_id in str(method["Integration"]["Uri"])
+    methods = resources_of_type(template, "AWS::ApiGateway::Method").values()
+    assert len(methods) == len(SUBMISSION_ROUTES)
+    for method in (resource["Properties"] for resource in methods):
+        assert method["ApiKeyRequired"] is True
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+        assert method["Integration"]["TimeoutInMillis"] == 29_000
+        assert submission_id in str(method["Integration"]["Uri"])
 
 
 def test_usage_plan_throttles_and_binds_the_key(default: Synthesis, full: Synthesis) -> None:

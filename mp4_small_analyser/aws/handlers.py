@@ -35,7 +35,8 @@ LAMBDA_LOG_LEVEL = "AWS_LAMBDA_LOG_LEVEL"
 
 
 def submission_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """POST /mp4_small_analyser (API key checked by API Gateway's usage plan)."""
+    """POST /mp4_small_analyser, POST /callback/{task_id}/redeliver,
+    POST /callback/batch/{batch_id}/redeliver (API key checked by API Gateway's usage plan)."""
     return api_adapter()(event, context)
 
 
