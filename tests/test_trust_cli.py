@@ -69,17 +69,65 @@ def test_a_segfault_in_the_analysis_fails_that_file_only(
         stderr=subprocess.PIPE,
         text=True,
     )
+    crash_the_stuck_analysis(process, file_server)
+    results, stderr = results_of(process)
+    assert process.returncode == 1
+    assert [r["status"] for r in results] == ["failed", "completed", "completed"]
+    assert results[0]["error_code"] == "DECODER_CRASHED" and "SIGSEGV" in results[0]["error"]
+    assert "Traceback" not in stderr
+
+
+def crash_the_stuck_analysis(process: subprocess.Popen[str], file_server: FileServer) -> None:
+    """SIGSEGV to the one child analysing, once it is reading the stuck file."""
     deadline = time.monotonic() + 60
     while not (file_server.requests_for("/stuck.mp4") and analysing_children(process.pid)):
         assert time.monotonic() < deadline and process.poll() is None, "no analysis started"
         time.sleep(0.1)
     (worker,) = analysing_children(process.pid)
     os.kill(worker, signal.SIGSEGV)
+
+
+GATE_PROFILE = """\
+name: gate
+description: ebu-r128, and no file may be larger than 1 byte
+extends: ebu-r128
+rules:
+  - code: TOO_BIG
+    field: file_info.file_size
+    max: 1
+"""
+
+
+def test_the_children_judge_with_a_profile_file_and_fail_on_gates_their_verdicts(
+    file_server: FileServer, analyse_sources: list[str], tmp_path: Path
+) -> None:
+    profile = tmp_path / "gate.yaml"
+    profile.write_text(GATE_PROFILE, encoding="utf-8")
+    gate = ["--profile", str(profile), "--fail-on", "error"]
+    process = subprocess.Popen(
+        [*CLI, "analyse", "--json", "--jobs", "1", *gate, *analyse_sources],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    crash_the_stuck_analysis(process, file_server)
     results, stderr = results_of(process)
-    assert process.returncode == 1
-    assert [r["status"] for r in results] == ["failed", "completed", "completed"]
-    assert results[0]["error_code"] == "DECODER_CRASHED" and "SIGSEGV" in results[0]["error"]
-    assert "Traceback" not in stderr
+    # A file that could not be analysed is exit 1, whatever the others' verdicts.
+    assert process.returncode == 1, stderr
+    assert results[0]["error_code"] == "DECODER_CRASHED"
+    for result in results[1:]:
+        verdict = result["results"]["verdict"]
+        assert (verdict["profile"], verdict["status"]) == ("gate", "fail")
+        assert "TOO_BIG" in verdict["decided_by"]
+    # The good files alone: the verdicts trip --fail-on, exit 3.
+    run = subprocess.run(
+        [*CLI, "analyse", "--json", "--jobs", "2", *gate, *analyse_sources[1:]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 3, run.stderr
+    assert [r["results"]["verdict"]["profile"] for r in json.loads(run.stdout)] == ["gate"] * 2
 
 
 @pytest.mark.parametrize("how", ["flag", "environment"])
