@@ -19,7 +19,6 @@ from mp4_small_analyser.analysis.decode import (
     LumaFrame,
     MediaDecoder,
     TrackDecodeError,
-    audio_format,
     open_container,
 )
 from mp4_small_analyser.analysis.judging import ResolvedProfile, judge
@@ -102,10 +101,15 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             video_sample_rate=options.video_sample_rate,
             keyframes_only=options.video_keyframes_only,
         )
+        for index, problem in decoder.setup_errors.items():
+            if index == video_index:
+                measured.notes.append(metrics_unavailable("video", problem))
+            else:
+                measured.notes.append(metrics_unavailable("audio", problem, index))
         audio_meters = {
-            index: AudioMeters(audio_format(container, index), options) for index in audio_indexes
+            index: AudioMeters(track.format, options) for index, track in decoder.audio.items()
         }
-        picture = PictureMeter(options) if video_index is not None else None
+        picture = PictureMeter(options) if decoder.video is not None else None
         with _InBackground(picture.add if picture else None) as add_frame:
             for item in decoder:
                 if isinstance(item, LumaFrame):
