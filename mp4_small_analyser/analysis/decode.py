@@ -19,7 +19,7 @@ import numpy as np
 from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.container import InputContainer
-from av.stream import Discard
+from av.stream import Discard, Stream
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
@@ -27,6 +27,8 @@ from mp4_small_analyser.analysis.sources.base import ByteSource
 
 AUDIO_BLOCK_SAMPLES = 1 << 16
 SMALL_LUMA_HEIGHT = 360
+MAX_BIT_RATE_SECONDS = 3600
+"""Seconds of video whose bytes are counted for the bit rate over time."""
 
 
 class TrackDecodeError(Exception):
@@ -51,6 +53,8 @@ class LumaFrame:
     """uint8 luma at the coded size."""
     full_range: bool
     key_frame: bool
+    picture: VideoFrame | None = None
+    """The decoded frame itself (a reference, no copy), for thumbnails in colour."""
 
 
 def open_container(source: ByteSource) -> InputContainer:
@@ -159,6 +163,19 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         self.interval = 1.0 / sample_rate
         self.next_time = 0.0
         self.last_time = 0.0
+        self.bytes_per_second: list[int] = []
+        """Packet bytes by second of presentation time (what the bit rate plot shows)."""
+
+    def count(self, packet: av.Packet[Stream]) -> None:
+        stamp = packet.pts if packet.pts is not None else packet.dts
+        if stamp is None or packet.time_base is None:
+            return
+        second = int(max(0.0, float(stamp * packet.time_base) - self.start))
+        if second >= min(self.max_duration, MAX_BIT_RATE_SECONDS):
+            return
+        if second >= len(self.bytes_per_second):
+            self.bytes_per_second.extend([0] * (second + 1 - len(self.bytes_per_second)))
+        self.bytes_per_second[second] += packet.size
 
     def feed(self, frame: VideoFrame) -> list[np.ndarray | LumaFrame]:
         if frame.time is None:
@@ -233,6 +250,8 @@ class MediaDecoder:
                     if all(t.done for t in self._tracks.values()):
                         break
                     continue
+                if isinstance(track, _VideoTrack):
+                    track.count(packet)
                 try:
                     frames = packet.decode()
                 except av.FFmpegError as exc:
@@ -304,7 +323,7 @@ def luma_frames(
 
 def _luma(frame: VideoFrame, time: float) -> LumaFrame:
     native, full_range = _native_luma(frame)
-    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame))
+    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame), frame)
 
 
 def _native_luma(frame: VideoFrame) -> tuple[np.ndarray, bool]:

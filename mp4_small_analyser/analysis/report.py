@@ -28,25 +28,36 @@ from mp4_small_analyser.analysis.judging.checks import (
     run_checks,
 )
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
-from mp4_small_analyser.analysis.picture.measures import picture_measures
+from mp4_small_analyser.analysis.picture.measures import bit_rate_series, picture_measures
 from mp4_small_analyser.analysis.picture.meter import PictureMeter
+from mp4_small_analyser.analysis.picture.thumbnails import ThumbnailCapture
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.models import (
     AudioAnalysis,
     AudioFacts,
     AudioMeasures,
     Check,
+    ImageFile,
     PictureMeasures,
     Results,
+    Thumbnails,
     VideoAnalysis,
     VideoFacts,
 )
 from mp4_small_analyser.options import AnalysisOptions
 
 
-def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
+@dataclass(frozen=True)
+class Analysis:
+    results: Results
+    images: tuple[ImageFile, ...] = ()
+    """The thumbnails' pictures that `results.thumbnails` names."""
+
+
+def analyse(source: ByteSource, options: AnalysisOptions, *, thumbnails: bool = False) -> Analysis:
+    """The file's results; with `thumbnails`, pictures of the sampled frames too."""
     found = probe(source)
-    measured = _Measured() if options.probe_only else _measure(source, found, options)
+    measured = _Measured() if options.probe_only else _measure(source, found, options, thumbnails)
     # A quality score rests on the facts and the measures together: assembled twice.
     video = audio = None
     if found.video is not None:
@@ -64,8 +75,10 @@ def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
         audio_analysis=audio,
         tracks=found.tracks,
         profile=options.profile,
+        thumbnails=measured.thumbnails,
     )
-    return unjudged.judged(run_checks(unjudged, options.profile, measured.notes))
+    results = unjudged.judged(run_checks(unjudged, options.profile, measured.notes))
+    return Analysis(results, tuple(measured.images))
 
 
 @dataclass
@@ -73,9 +86,13 @@ class _Measured:
     video: PictureMeasures | None = None
     audio: AudioMeasures | None = None
     notes: list[Check] = field(default_factory=list)
+    thumbnails: Thumbnails | None = None
+    images: list[ImageFile] = field(default_factory=list)
 
 
-def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -> _Measured:
+def _measure(
+    source: ByteSource, found: ProbeResult, options: AnalysisOptions, thumbnails: bool
+) -> _Measured:
     """Decode the measured tracks in one pass and feed every meter."""
     measured = _Measured()
     audio_index = _decodable(found.audio, found.audio_stream_index, options.audio_metrics)
@@ -104,7 +121,12 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             else None
         )
         picture = PictureMeter(options) if video_index is not None else None
-        with _InBackground(picture.add if picture else None) as add_frame:
+        capture = (
+            ThumbnailCapture(found.video, _analysed_video(decoder, found))
+            if thumbnails and picture is not None and found.video is not None
+            else None
+        )
+        with _InBackground(_frame_consumer(picture, capture)) as add_frame:
             for item in decoder:
                 if isinstance(item, LumaFrame):
                     add_frame(item)
@@ -121,10 +143,31 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))
             else:
-                measured.video = picture_measures(picture.result(_analysed_video(decoder, found)))
+                duration = _analysed_video(decoder, found)
+                measured.video = picture_measures(
+                    picture.result(duration),
+                    bit_rate_series(decoder.video.bytes_per_second, duration),
+                )
+                if capture is not None:
+                    measured.thumbnails, measured.images = capture.finish(picture.progress())
                 if decoder.video.truncated:
                     measured.notes.append(analysis_truncated("video", options.max_media_duration))
     return measured
+
+
+def _frame_consumer(
+    picture: PictureMeter | None, capture: ThumbnailCapture | None
+) -> Callable[[LumaFrame], None] | None:
+    """What the background thread does with each sampled frame: meter it, then let the
+    thumbnails see where the meter's stretches stand."""
+    if picture is None or capture is None:
+        return picture.add if picture else None
+
+    def consume(frame: LumaFrame) -> None:
+        picture.add(frame)
+        capture.add(frame, picture.progress())
+
+    return consume
 
 
 def _decodable(

@@ -19,6 +19,12 @@ from mp4_small_analyser.models.task import (
     task_result_adapter,
     task_result_json_schema,
 )
+from mp4_small_analyser.models.thumbnails import (
+    ContactSheet,
+    ImageFile,
+    StretchThumbnail,
+    Thumbnails,
+)
 from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict, VerdictStatus
 from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
 
@@ -30,8 +36,10 @@ __all__ = [
     "Clipping",
     "Color",
     "CompletedResult",
+    "ContactSheet",
     "FailedResult",
     "FileInfo",
+    "ImageFile",
     "Metadata",
     "PictureMeasures",
     "QualityScore",
@@ -39,7 +47,9 @@ __all__ = [
     "Segment",
     "Severity",
     "SeverityCounts",
+    "StretchThumbnail",
     "TaskResult",
+    "Thumbnails",
     "Track",
     "Verdict",
     "VerdictStatus",

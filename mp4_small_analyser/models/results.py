@@ -7,6 +7,7 @@ from pydantic import Field
 from mp4_small_analyser.models.audio import AudioAnalysis
 from mp4_small_analyser.models.base import Model
 from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.thumbnails import Thumbnails
 from mp4_small_analyser.models.verdict import Severity, Verdict
 from mp4_small_analyser.models.video import VideoAnalysis
 
@@ -29,6 +30,9 @@ class Results(Model):
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
+    thumbnails: Thumbnails | None = Field(
+        None, description="Pictures of the video, when the analysis was asked to cut them."
+    )
 
     def judged(self, checks: list[Check]) -> Results:
         """These results with the checks they raised (`checks` replaces any earlier list)."""
@@ -40,4 +44,5 @@ class Results(Model):
             tracks=self.tracks,
             profile=self.profile,
             checks=checks,
+            thumbnails=self.thumbnails,
         )

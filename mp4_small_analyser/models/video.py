@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from mp4_small_analyser.models.base import Model, Segment
 from mp4_small_analyser.models.scoring import QualityScore, Scored, scored
 
@@ -48,6 +50,11 @@ class PictureMeasures(Model):
     blockiness: float | None = None
     brightness: float | None = None
     contrast: float | None = None
+    bit_rate_series: list[int] | None = Field(
+        None,
+        description="Bits per second of the video track, one value a second of presentation "
+        "time (packet sizes as demuxed; at most 3600 values).",
+    )
 
 
 class VideoAnalysis(Scored, PictureMeasures, VideoFacts):

@@ -1,4 +1,4 @@
-"""The picture meter's result as the report's `PictureMeasures`."""
+"""The picture meter's result (and the video's bit rate over time) as `PictureMeasures`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from mp4_small_analyser.analysis.rounding import rounded, rounded_segments
 from mp4_small_analyser.models import PictureMeasures
 
 
-def picture_measures(result: PictureResult) -> PictureMeasures:
+def picture_measures(
+    result: PictureResult, bit_rate_series: list[int] | None = None
+) -> PictureMeasures:
     return PictureMeasures(
         frames_analysed=result.frames,
         black_percentage=rounded(result.black_percentage, 2),
@@ -18,4 +20,16 @@ def picture_measures(result: PictureResult) -> PictureMeasures:
         blockiness=rounded(result.blockiness, 4),
         brightness=rounded(result.brightness, 4),
         contrast=rounded(result.contrast, 4),
+        bit_rate_series=bit_rate_series,
     )
+
+
+def bit_rate_series(bytes_per_second: list[int], duration: float) -> list[int]:
+    """Bits per second, the last second (cut short by the end of the video) scaled up to
+    the time it covers, so a steady stream reads flat to the end."""
+    series = [8 * count for count in bytes_per_second]
+    if series:
+        covered = duration - (len(series) - 1)
+        if 0.05 < covered < 1.0:
+            series[-1] = round(series[-1] / covered)
+    return series
