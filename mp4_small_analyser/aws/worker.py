@@ -41,7 +41,9 @@ class SqsWorker:
     def __init__(self, settings: LambdaSettings, backends: Backends) -> None:
         self._queue = backends.tasks
         self._retry_delay = settings.worker_retry_delay
-        self._slot = AnalysisProcess(settings.source_limits(), settings.analysis_timeout)
+        self._slot = AnalysisProcess(
+            settings.source_limits(), settings.analysis_timeout, thumbnails=backends.thumbnails
+        )
         # Started now, the child imports PyAV while the first message's record is read.
         self._slot.start()
         deps = deps_from_settings(settings, backends.store, backends.deliveries, self._slot.analyse)

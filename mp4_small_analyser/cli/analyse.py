@@ -1,6 +1,8 @@
-"""`mp4-analyser analyse`: analyse files and print a report or JSON.
+"""`mp4-analyser analyse`: analyse files and print a report or JSON; write HTML and CSV.
 
 Exit codes: 0 every source completed, 1 any source failed, 2 usage error.
+`--html` also cuts thumbnails (from the frames the analysis samples anyway) to
+put in the report; the web stack is never loaded, only the templates.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from functools import partial
+from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mp4_small_analyser.analysis.task import run_task
+from mp4_small_analyser.analysis.task import TaskOutput, run_task_with_thumbnails
 from mp4_small_analyser.cli.report import print_report
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
@@ -34,6 +38,15 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     analyse.add_argument("sources", nargs="+", metavar="SOURCE", help="path or http(s) URL")
     analyse.add_argument("--json", action="store_true", help="print a JSON array of task results")
     analyse.add_argument("--probe", action="store_true", help="container facts only, no decoding")
+    analyse.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write one self-contained HTML report (summary table, each file's page)",
+    )
+    analyse.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write the summary table as CSV"
+    )
     analyse.add_argument(
         "--profile",
         choices=["ebu-r128", "streaming", "web"],
@@ -87,7 +100,18 @@ def _analyse(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         print("mp4-analyser analyse: error: --jobs must be at least 1", file=sys.stderr)
         return 2
-    results = analyse_all(args.sources, options, limits, jobs=args.jobs)
+    outputs = analyse_all(
+        args.sources, options, limits, jobs=args.jobs, thumbnails=args.html is not None
+    )
+    results = [output.result for output in outputs]
+    try:
+        _write_files(args, outputs, options)
+    except OSError as exc:
+        print(
+            f"mp4-analyser analyse: error: cannot write {exc.filename}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 2
     if args.json:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -96,15 +120,39 @@ def _analyse(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "completed" for r in results) else 1
 
 
+def _write_files(
+    args: argparse.Namespace, outputs: list[TaskOutput], options: AnalysisOptions
+) -> None:
+    """The HTML report and the CSV table, when asked for."""
+    if args.html is None and args.csv is None:
+        return
+    # The templates only: rendering needs no web framework.
+    from mp4_small_analyser.service.web.report import html_report
+    from mp4_small_analyser.service.web.rows import result_row, rows_csv
+
+    results = [output.result for output in outputs]
+    if args.html is not None:
+        images = {output.result.task_id: output.images for output in outputs}
+        args.html.write_text(html_report(results, images, options.profile), encoding="utf-8")
+    if args.csv is not None:
+        rows = [result_row(r.task_id, r.status, r.file_url, r) for r in results]
+        args.csv.write_text(rows_csv(rows), encoding="utf-8", newline="")
+
+
 def analyse_all(
-    sources: Sequence[str], options: AnalysisOptions, limits: SourceLimits, jobs: int
-) -> list[TaskResult]:
+    sources: Sequence[str],
+    options: AnalysisOptions,
+    limits: SourceLimits,
+    jobs: int,
+    thumbnails: bool = False,
+) -> list[TaskOutput]:
     """Analyse every source, in parallel, returning results in input order."""
-    results: list[TaskResult | None] = [None] * len(sources)
+    run = partial(run_task_with_thumbnails, options=options, limits=limits, cut=thumbnails)
+    results: list[TaskOutput | None] = [None] * len(sources)
     if len(sources) == 1 or jobs == 1:
         with _progress(len(sources)) as advance:
             for i, source in enumerate(sources):
-                results[i] = run_task(source, options=options, limits=limits)
+                results[i] = run(source)
                 advance()
         return [r for r in results if r is not None]
     # Decoding is CPU-bound, probing mostly waits on I/O: processes for one, threads for the other.
@@ -114,10 +162,7 @@ def analyse_all(
         else ProcessPoolExecutor(max_workers=min(jobs, len(sources)))
     )
     with pool, _progress(len(sources)) as advance:
-        futures = {
-            pool.submit(run_task, source, options=options, limits=limits): i
-            for i, source in enumerate(sources)
-        }
+        futures = {pool.submit(run, source): i for i, source in enumerate(sources)}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             advance()

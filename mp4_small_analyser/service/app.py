@@ -17,8 +17,9 @@ from mp4_small_analyser import __version__
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.handlers import install_error_handlers
 from mp4_small_analyser.service.middleware import BodyLimitMiddleware
-from mp4_small_analyser.service.routes import health, results, submission, testing
+from mp4_small_analyser.service.routes import health, results, submission, testing, thumbnails
 from mp4_small_analyser.service.runtime import Runtime
+from mp4_small_analyser.service.web.console import install_console
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends
 
@@ -27,7 +28,7 @@ Technical QC of MP4 files by URL. Submit a batch to `POST /mp4_small_analyser`:
 with callback URLs it is queued (202) and each result is sent to its callback;
 without, it is analysed while you wait (200, small batches only). Results are
 kept and readable by task (`GET /callback/{task_id}`) and by batch
-(`GET /callback/batch/{batch_id}`).
+(`GET /callback/batch/{batch_id}`). The web console is at [/console/](console/).
 """
 
 
@@ -49,6 +50,9 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI is served from the package by the console (web/docs.py), not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
@@ -56,6 +60,8 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
     app.include_router(health.router)
     app.include_router(submission.router)
     app.include_router(results.router)
+    app.include_router(thumbnails.router)
     if settings.enable_test_endpoints:
         app.include_router(testing.router)
+    install_console(app, backends)
     return app

@@ -4,7 +4,9 @@ One `AnalysisProcess` serves one analysis at a time over a pipe. Past the
 timeout the child is killed, the task gets `ANALYSIS_TIMEOUT`, and a fresh
 child replaces it; a child that dies (a crash in a decoder) gives
 `INTERNAL_ERROR`. The child ignores SIGINT/SIGTERM (the parent decides) and exits by itself
-when its parent goes away.
+when its parent goes away. With a thumbnail store, the child also cuts thumbnails and sends
+their pictures with the result; the parent stores them before handing the result on, so
+a child killed halfway leaves no pictures behind.
 """
 
 from __future__ import annotations
@@ -20,10 +22,16 @@ from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 
 from mp4_small_analyser.errors import ErrorCode
-from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
+from mp4_small_analyser.models import (
+    CompletedResult,
+    FailedResult,
+    ImageFile,
+    task_result_adapter,
+)
 from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.stores.messages import AnalyseMessage
+from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +50,11 @@ class AnalysisProcess:
         timeout: float,
         *,
         context: SpawnContext | ForkContext | ForkServerContext | None = None,
+        thumbnails: ThumbnailStore | None = None,
     ) -> None:
         self._limits = limits
         self._timeout = timeout
+        self._thumbnails = thumbnails
         # spawn by default: the parent runs threads, which a fork would copy mid-flight.
         self._context = context or multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
@@ -77,7 +87,8 @@ class AnalysisProcess:
         started = time.monotonic()
         try:
             self._wait_ready(conn)
-            conn.send((message.model_dump_json(), self._limits.model_dump_json()))
+            cut = self._thumbnails is not None
+            conn.send((message.model_dump_json(), self._limits.model_dump_json(), cut))
             if not conn.poll(self._timeout):
                 self._replace()
                 return failed_result(
@@ -86,7 +97,8 @@ class AnalysisProcess:
                     f"Analysis took longer than {self._timeout:g} s and was stopped",
                     time.monotonic() - started,
                 )
-            return task_result_adapter.validate_json(conn.recv())
+            result_json, images = conn.recv()
+            return self._keep_thumbnails(task_result_adapter.validate_json(result_json), images)
         except (EOFError, OSError):
             if self._interrupted.is_set():
                 raise AnalysisInterruptedError(message.task_id) from None
@@ -103,6 +115,21 @@ class AnalysisProcess:
                 f"The analysis process died (exit code {exit_code}) while reading this file",
                 time.monotonic() - started,
             )
+
+    def _keep_thumbnails(
+        self, result: CompletedResult | FailedResult, images: list[ImageFile]
+    ) -> CompletedResult | FailedResult:
+        """Store the pictures the result names; if they cannot be, the result names none
+        (a result is worth more than its thumbnails)."""
+        if self._thumbnails is None or not images or not isinstance(result, CompletedResult):
+            return result
+        try:
+            self._thumbnails.put(result.task_id, images)
+        except Exception:
+            logger.exception("thumbnails not stored; the result goes without them")
+            results = result.results.model_copy(update={"thumbnails": None})
+            return result.model_copy(update={"results": results})
+        return result
 
     def interrupt(self) -> None:
         """Stop the running analysis from another thread (shutdown)."""
@@ -139,23 +166,24 @@ def _child_main(conn: Connection, parent_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    from mp4_small_analyser.analysis.task import run_task
+    from mp4_small_analyser.analysis.task import run_task_with_thumbnails
 
     conn.send(_READY)
     while True:
         try:
-            message_json, limits_json = conn.recv()
+            message_json, limits_json, cut = conn.recv()
         except (EOFError, OSError):
             return
         message = AnalyseMessage.model_validate_json(message_json)
-        result = run_task(
+        output = run_task_with_thumbnails(
             message.file_url,
             task_id=message.task_id,
             batch_id=message.batch_id,
             options=message.options,
             limits=SourceLimits.model_validate_json(limits_json),
+            cut=cut,
         )
-        conn.send(result.model_dump_json())
+        conn.send((output.result.model_dump_json(), list(output.images)))
 
 
 def _exit_with_parent(parent_pid: int) -> None:

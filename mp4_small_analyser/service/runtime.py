@@ -59,7 +59,11 @@ class LocalRuntime:
         self._stopping = threading.Event()
         self._wake = threading.Condition()
         self._slots = [
-            AnalysisProcess(settings.source_limits(), settings.analysis_timeout)
+            AnalysisProcess(
+                settings.source_limits(),
+                settings.analysis_timeout,
+                thumbnails=backends.thumbnails,
+            )
             for _ in range(settings.workers)
         ]
         self._threads: list[threading.Thread] = []
@@ -73,6 +77,10 @@ class LocalRuntime:
         purged = self._backends.store.purge_expired()
         if purged:
             logger.info("deleted %d expired record(s)", purged)
+        if self._backends.thumbnails is not None:
+            purged = self._backends.thumbnails.purge_expired()
+            if purged:
+                logger.info("deleted the thumbnails of %d expired task(s)", purged)
         for index, slot in enumerate(self._slots):
             slot.start()
             self._threads.append(
