@@ -1,0 +1,117 @@
+"""Media and results the console's tests and screenshots show: made here, analysed for real.
+
+`demo_clips` writes short clips with known content (a clean spot, a loud promo,
+black and frozen stretches, one named like an XSS payload); the service
+analyses them like any file. Verdicts come from the QC profile engine, which
+this branch does not have yet: `store_verdict` stores a record whose result
+carries a verdict derived from its checks (what the engine decides for the
+default profile), as a received callback would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mp4_small_analyser.stores.records import TaskRecord, utc_timestamp
+from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
+from tests.mediagen import natural_texture, sine, write_video
+
+RATE = 48000
+FPS = 25
+XSS_NAME = "<img src=x onerror=window.__xss=1>.mp4"
+"""A file name from a stranger: rendered anywhere as HTML, it would run its script."""
+
+
+def _tone(seconds: float, rms_db: float, wobble: float = 0.25) -> np.ndarray:
+    """A 1 kHz tone at `rms_db` dBFS RMS whose level swells and fades (a curve worth plotting)."""
+    amplitude = 10 ** (rms_db / 20) * np.sqrt(2)
+    t = np.arange(round(seconds * RATE)) / RATE
+    swell = 1.0 + wobble * np.sin(2 * np.pi * t / 6.0)
+    tone: np.ndarray = sine(1000.0, seconds, RATE, amplitude) * swell
+    return tone
+
+
+def demo_clips(
+    directory: Path, width: int = 854, height: int = 480, seconds: float = 10.0
+) -> dict[str, Path]:
+    """The clips by file name: a clean spot (passes the default profile), a loud promo
+    (fails it), 3 s of black then 4 s of a still picture (warns), and the XSS name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = round(seconds * FPS)
+    moving = natural_texture(width, height, frames, seed=1)
+    # Stereo, right channel at 0.8: 10*log10(1 + 0.64) = +2.1 LU over one channel's level.
+    clean = _tone(seconds, -25.2)
+    quiet_gap = clean.copy()
+    quiet_gap[round(1.0 * RATE) : round(2.5 * RATE)] = 0.0
+    loud = np.clip(_tone(seconds, -9.0, wobble=0.3), -1.0, 1.0)
+    black = [np.zeros((height, width, 3), np.uint8)] * (3 * FPS)
+    still = [natural_texture(width, height, 1, seed=7)[0]] * (4 * FPS)
+    start = frames - len(black) - len(still)
+    clips = {
+        "spot-final.mp4": (moving, np.vstack([clean, clean * 0.8])),
+        "promo-loud.mp4": (natural_texture(width, height, frames, seed=2), np.vstack([loud, loud])),
+        "black-and-frozen.mp4": (
+            moving[:start] + black + still,
+            np.vstack([quiet_gap, quiet_gap * 0.8]),
+        ),
+    }
+    paths = {}
+    for name, (pictures, audio) in clips.items():
+        paths[name] = write_video(
+            directory / name,
+            pictures,
+            fps=FPS,
+            options={"preset": "ultrafast", "crf": "30", "g": str(FPS)},
+            audio=audio,
+        )
+    paths[XSS_NAME] = directory / XSS_NAME
+    shutil.copyfile(paths["spot-final.mp4"], paths[XSS_NAME])
+    return paths
+
+
+def verdict_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """The verdict the default profile gives: fail on an error, warn on a warning, else pass."""
+    checks = payload["results"]["checks"]
+    counts = {severity: 0 for severity in ("error", "warning", "info")}
+    for check in checks:
+        counts[check["severity"]] += 1
+    deciding = "error" if counts["error"] else "warning" if counts["warning"] else None
+    status = {"error": "fail", "warning": "warn", None: "pass"}[deciding]
+    return {
+        "status": status,
+        "profile": payload["results"]["profile"],
+        "decided_by": [c["code"] for c in checks if c["severity"] == deciding],
+        "counts": counts,
+        "not_judged": [],
+    }
+
+
+def store_verdict(db: Path, task_id: str) -> dict[str, Any]:
+    """Store a newer record of the task whose result carries its verdict; the verdict."""
+    store = SqliteResultStore(SqliteDatabase(db))
+    record = store.latest(task_id)
+    assert record is not None and record.payload is not None, task_id
+    payload = {**record.payload, "results": dict(record.payload["results"])}
+    payload["results"]["verdict"] = verdict_of(payload)
+    time.sleep(0.001)  # a later timestamp than the task's own record
+    now = utc_timestamp()
+    store.put(
+        TaskRecord(
+            task_id=task_id,
+            timestamp=now,
+            batch_id=record.batch_id,
+            status="completed",
+            source="callback",
+            file_url=record.file_url,
+            payload=payload,
+            updated_at=now,
+        )
+    )
+    verdict: dict[str, Any] = payload["results"]["verdict"]
+    return verdict
