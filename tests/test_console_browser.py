@@ -261,7 +261,7 @@ def test_the_submit_form_runs_a_batch_end_to_end(
     page.page.fill("#urls", "\n".join(urls))
     page.page.select_option("#profile", "streaming")
     page.page.fill("#callback_url", callback_receiver.url("/hooks"))
-    page.page.click("button[type=submit]")
+    page.page.click("form.submit-form button")
     page.page.wait_for_url("**/console/batches/*")
     batch_id = page.page.url.rsplit("/", 1)[-1]
     # The page follows the batch by itself until both files are done.
@@ -290,7 +290,7 @@ def test_the_submit_form_runs_a_batch_end_to_end(
 def test_the_submit_form_explains_what_it_refuses(page: WatchedPage, demo: Demo) -> None:
     page.page.goto(demo.url("/console/submit"))
     page.page.fill("#urls", "ftp://example.com/a.mp4")
-    page.page.click("button[type=submit]")
+    page.page.click("form.submit-form button")
     expect(page.page.locator(".errors")).to_contain_text("not queued")
     expect(page.page.locator("#urls")).to_have_value("ftp://example.com/a.mp4")
 
@@ -416,3 +416,58 @@ def test_the_html_report_opens_from_a_file(
     assert page.page.url.endswith("#file-3")
     page.screenshot("report")
     page.clean()
+
+
+# ---------------------------------------------------------------- API key
+
+API_KEY = "browser-key-5d2e"
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    directory = tmp_path_factory.mktemp("locked-browser")
+    process = ServiceProcess(
+        directory / "service.db", directory / "service.log", {"API_KEY": API_KEY}
+    ).start()
+    yield process
+    process.stop()
+
+
+def test_with_an_api_key_the_console_signs_in_by_key(
+    page: WatchedPage, locked: ServiceProcess, served_files: FileServer, service_clip: Path
+) -> None:
+    url = served_files.publish(service_clip)
+    answer = httpx.post(
+        f"{locked.url}/mp4_small_analyser",
+        json={"files_url": [url], "batch_id": "locked-1"},
+        headers={"x-api-key": API_KEY},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    task_id = answer.json()["results"][0]["task_id"]
+
+    page.page.goto(f"{locked.url}/console/tasks/{task_id}")
+    expect(page.page.locator("h1")).to_have_text("Sign in")
+    page.page.fill("#key", "not-the-key")
+    page.page.click("form.login-form button")
+    expect(page.page.locator(".errors")).to_be_visible()
+    page.page.fill("#key", API_KEY)
+    page.page.click("form.login-form button")
+    # Back where it was going, with the thumbnails the session may load.
+    page.page.wait_for_url(f"**/console/tasks/{task_id}")
+    image = page.page.locator("article img").first
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert API_KEY not in page.page.content()
+    (cookie,) = page.page.context.cookies()
+    assert cookie["name"] == "mp4a_session" and API_KEY not in cookie["value"]
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert page.page.evaluate("document.cookie") == ""  # out of scripts' reach
+
+    page.page.click("text=Sign out")
+    expect(page.page.locator("h1")).to_have_text("Sign in")
+    assert page.page.context.cookies() == []
+    page.page.goto(f"{locked.url}/console/")
+    expect(page.page.locator("h1")).to_have_text("Sign in")
+    # Only the 401 of the first, wrong key is expected in the console.
+    assert [e for e in page.errors if "401" not in e] == []

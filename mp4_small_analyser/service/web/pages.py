@@ -50,7 +50,8 @@ def _page(
         template,
         links=PageLinks(request.url.path),
         report=None,
-        signed_in=context.settings.api_key is not None,
+        # Only a session can be signed out of (the key alone has nothing to sign out).
+        signed_in=context.settings.api_key is not None and signed_in(request, context.settings),
         **values,
     )
     return HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
