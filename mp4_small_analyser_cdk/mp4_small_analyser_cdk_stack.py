@@ -21,6 +21,7 @@ from mp4_small_analyser_cdk.callback_stack import (
     store_environment,
 )
 from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.console import THUMBNAIL_WRITE_ACTIONS, allow_thumbnail_objects
 from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
@@ -115,7 +116,10 @@ class Mp4SmallAnalyserCdkStack(Stack):
             memory_size=config.worker_memory_size,
             environment={
                 **queue_environment,
-                **lambda_environment(analysis_timeout=config.worker_analysis_timeout),
+                **lambda_environment(
+                    analysis_timeout=config.worker_analysis_timeout,
+                    thumbnail_bucket=shared.thumbnails.bucket_name,
+                ),
                 **signing_environment(shared.signing_secret),
             },
             reserved_concurrency=config.worker_reserved_concurrency,
@@ -196,6 +200,8 @@ class Mp4SmallAnalyserCdkStack(Stack):
         table = shared.table
         self.submission.grant(SUBMISSION_TABLE_ACTIONS, [table.table_arn])
         self.worker.grant(WORKER_TABLE_ACTIONS, [table.table_arn])
+        self.worker.grant(THUMBNAIL_WRITE_ACTIONS, [shared.thumbnails.arn_for_objects("*")])
+        allow_thumbnail_objects(self.worker.role, shared.thumbnails, "s3:PutObject")
         self.queue.grant_send_messages(self.submission.role)
         # Callback retries are queued again with a delay (the event source grants the rest).
         self.queue.grant_send_messages(self.worker.role)

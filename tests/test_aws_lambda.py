@@ -16,6 +16,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from mp4_small_analyser.aws import handlers
@@ -42,6 +44,7 @@ from tests.fixtures_http import CallbackReceiver, FileServer
 SIGNING_SECRET = "e2e-signing-secret-" + "k" * 45
 API_KEY = "e2e-api-key-0123456789"
 CALLBACK_API_URL = "https://callback-api.example.test/prod/"
+CONSOLE_KEY = "console-key-for-the-lambda-tests"
 API_HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
 ESM_BATCH_SIZE = 1
 """Records per worker event: the stacks' default WORKER_BATCH_SIZE."""
@@ -296,6 +299,24 @@ def signing_secret_arn(aws_env: str) -> str:
 
 
 @pytest.fixture
+def thumbnail_bucket(aws_env: str) -> str:
+    name = f"thumbs-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return name
+
+
+@pytest.fixture
+def console_key_arn(aws_env: str) -> str:
+    secrets = boto3.client("secretsmanager")
+    arn: str = secrets.create_secret(
+        Name=f"console-{uuid.uuid4().hex[:8]}", SecretString=CONSOLE_KEY
+    )["ARN"]
+    return arn
+
+
+@pytest.fixture
 def lambdas(
     monkeypatch: pytest.MonkeyPatch,
     aws_deployment: Deployment,
@@ -303,6 +324,8 @@ def lambdas(
     sqs_queues: Callable[[str], Queues],
     media_bucket: str,
     signing_secret_arn: str,
+    thumbnail_bucket: str,
+    console_key_arn: str,
     caplog: pytest.LogCaptureFixture,
 ) -> Iterator[Lambdas]:
     queues = sqs_queues("tasks")
@@ -311,6 +334,8 @@ def lambdas(
         "queue_url": queues.url,
         "secret_arn": signing_secret_arn,
         "callback_api_url": CALLBACK_API_URL,
+        "thumbnail_bucket": thumbnail_bucket,
+        "api_key_secret_arn": console_key_arn,
     }
     environments = {
         handler: {
@@ -607,3 +632,69 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
     assert status == 200 and body["source"] == "callback"
     status, body = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/ext-1", resource)
     assert (status, body["status"], body["payload"]["error"]) == (200, "failed", "boom")
+
+
+def test_the_console_and_thumbnails_are_served_by_the_callback_function(
+    lambdas: Lambdas,
+    results_table: str,
+    thumbnail_bucket: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+) -> None:
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    status, body = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/mp4_small_analyser",
+        "/mp4_small_analyser",
+        body={
+            "batch_id": "console-1",
+            "files_url": [clip_url],
+            "callback_url": callback_receiver.url("/c"),
+        },
+        headers={"x-api-key": API_KEY},
+    )
+    assert status == 202, body
+    (task_id,) = [task["task_id"] for task in body["tasks"]]
+    store = DynamoDbResultStore(results_table)
+    lambdas.run_worker(batch_delivered(store, "console-1"))
+
+    # The worker put the thumbnails in the bucket the stack gives it.
+    keys = boto3.client("s3").list_objects_v2(Bucket=thumbnail_bucket)["Contents"]
+    assert f"{task_id}/contact-sheet.jpg" in {key["Key"] for key in keys}
+
+    # The pages ask for the console key (the callback function's API_KEY, from its secret).
+    def console(headers: dict[str, str] | None = None) -> dict[str, Any]:
+        event = rest_event("GET", "/console", "/console", headers=headers)
+        event["path"] = "/console/"  # API Gateway keeps the trailing slash of the URL
+        return lambdas.invoke(CALLBACK_HANDLER, event)
+
+    login = console()
+    assert login["statusCode"] == 303
+    page = console({"x-api-key": CONSOLE_KEY})
+    assert page["statusCode"] == 200 and "console-1" in page["body"]
+    assert CONSOLE_KEY not in page["body"]
+    # Relative links: the stage prefix (/prod) stays in the browser's URLs.
+    assert 'href="./batches/console-1"' in page["body"]
+    policy = _header(page, "content-security-policy")
+    assert "img-src 'self' data: " + os.environ["AWS_ENDPOINT_URL"] in policy
+
+    resource = "/callback/{task_id}/thumbnails/{name}"
+    path = f"/callback/{task_id}/thumbnails/contact-sheet.jpg"
+    refused = lambdas.invoke(CALLBACK_HANDLER, rest_event("GET", path, resource))
+    assert refused["statusCode"] == 401
+    redirect = lambdas.invoke(
+        CALLBACK_HANDLER, rest_event("GET", path, resource, headers={"x-api-key": CONSOLE_KEY})
+    )
+    assert redirect["statusCode"] == 307
+    location = _header(redirect, "location")
+    picture = httpx.get(location)
+    assert picture.status_code == 200 and picture.content[:2] == b"\xff\xd8"
+
+
+def _header(response: dict[str, Any], name: str) -> str:
+    """A header of a proxy response (Mangum puts it in `headers` or `multiValueHeaders`)."""
+    multi = {key: values[0] for key, values in response.get("multiValueHeaders", {}).items()}
+    value: str = {**response.get("headers", {}), **multi}[name]
+    return value

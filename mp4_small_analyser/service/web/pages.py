@@ -39,6 +39,10 @@ from mp4_small_analyser.service.web.security import (
 router = APIRouter(prefix=CONSOLE_PREFIX, include_in_schema=False)
 
 RECENT_BATCHES = 50
+NO_QUEUE = (
+    "This server only shows results (it has no task queue): submit batches to the "
+    "submission API, POST /mp4_small_analyser with your x-api-key."
+)
 IdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 _NEXT = re.compile(r"^(?:[a-z]+(?:/[A-Za-z0-9._:%-]+)*)?$")
 
@@ -170,6 +174,7 @@ def _submit_page(
         errors=errors,
         profiles=list(known_profiles().values()),
         max_files=context.settings.max_batch_files,
+        queue=context.settings.queue_backend != "none",
     )
 
 
@@ -187,6 +192,8 @@ async def submit(request: Request, context: Context) -> Response:
     if (login := _login_first(request, context)) is not None:
         return login
     form = SubmitForm.parse(await request.body())
+    if context.settings.queue_backend == "none":
+        return _submit_page(request, context, form, [NO_QUEUE], 503)
     try:
         submission = form.request()
     except ValidationError as exc:
