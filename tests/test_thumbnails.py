@@ -128,3 +128,17 @@ def test_a_rotated_video_gives_upright_pictures() -> None:
     assert upright[: upright.shape[0] // 2].mean() > 200
     assert upright[upright.shape[0] // 2 :].mean() < 50
     assert _decode(encode_jpeg(upright)).shape == upright.shape
+
+
+def test_the_contact_sheet_fills_its_grid_up_to_the_last_sample(tmp_path: Path) -> None:
+    # 10 s sampled every 0.5 s: the twelfth instant (9.58 s) comes after the last sample.
+    path = write_video(
+        tmp_path / "ten.mp4", moving_pattern(160, 90, 250), fps=FPS, options={"preset": "ultrafast"}
+    )
+    output = run_task_with_thumbnails(str(path))
+    assert isinstance(output.result, CompletedResult)
+    thumbnails = output.result.results.thumbnails
+    assert thumbnails is not None and thumbnails.contact_sheet is not None
+    times = thumbnails.contact_sheet.times
+    assert len(times) == CONTACT_SHEET_TILES
+    assert times[-1] > 9.0 and len(set(times)) == len(times)

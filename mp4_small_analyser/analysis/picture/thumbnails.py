@@ -1,7 +1,8 @@
 """Thumbnails cut from the frames the picture meter samples: no second decode.
 
 A contact sheet takes the first sampled frame at or after each of
-`CONTACT_SHEET_TILES` instants spread evenly over the analysed video; each
+`CONTACT_SHEET_TILES` instants spread evenly over the analysed video (the last
+frame for an instant after the last sample); each
 black or frozen stretch gets a picture of its first frame. Only the chosen
 frames are converted: each is scaled by FFmpeg (swscale, area filter) straight
 to its display size in RGB, turned as the track's rotation says, and encoded
@@ -41,6 +42,7 @@ TILE_BOX = 160
 STRETCH_BOX = 320
 """Pixels: a stretch's thumbnail fits in a square this size."""
 MAX_STRETCH_THUMBNAILS = 20
+EMPTY_TILE = 0xE8
 JPEG_QUALITY = 5
 """FFmpeg's `q:v` for MJPEG, 2 (best) to 31: 5 keeps a 320x180 picture near 10 kB."""
 
@@ -162,6 +164,12 @@ class ThumbnailCapture:
         """The thumbnails, once the meter has closed its stretches at the end of the video."""
         for stretch, state in zip((self._black, self._frozen), progress, strict=True):
             stretch.update(state, [], None)
+        last = self._previous
+        if self._instants and last is not None and last.picture is not None:
+            # The last instant may fall after the last sample: the last frame stands for it.
+            if not self._tiles or last.time > self._tiles[-1].time:
+                pixels = rgb_picture(last.picture, self._shape, TILE_BOX)
+                self._tiles.append(_Candidate(last.time, pixels))
         self._previous = None
         images: list[ImageFile] = []
         sheet = self._contact_sheet(images)
@@ -191,7 +199,8 @@ class ThumbnailCapture:
         tile_height, tile_width = self._tiles[0].pixels.shape[:2]
         columns = min(len(self._tiles), 4 if tile_width >= tile_height else 6)
         rows = math.ceil(len(self._tiles) / columns)
-        sheet = np.zeros((rows * tile_height, columns * tile_width, 3), dtype=np.uint8)
+        # Light grey where the grid has no tile: black would read as a black frame.
+        sheet = np.full((rows * tile_height, columns * tile_width, 3), EMPTY_TILE, dtype=np.uint8)
         for index, tile in enumerate(self._tiles):
             row, column = divmod(index, columns)
             top, left = row * tile_height, column * tile_width
