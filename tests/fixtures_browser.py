@@ -80,8 +80,10 @@ class WatchedPage:
         assert self.dialogs == [], self.dialogs
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API keeps an asyncio loop running in this thread while it
+    is open, which later tests that run their own loop (Mangum) must not find."""
     assert CHROMIUM.exists(), "make test installs Debian's chromium (apt); run it through make"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
+from mp4_small_analyser.stores.records import RecordUpdate, utc_timestamp
 from tests.console_demo import XSS_NAME, demo_clips, store_verdict
 from tests.fixtures_browser import PHONE, WatchedPage, open_page
 from tests.fixtures_http import CallbackReceiver, FileServer
@@ -471,3 +472,29 @@ def test_with_an_api_key_the_console_signs_in_by_key(
     expect(page.page.locator("h1")).to_have_text("Sign in")
     # Only the 401 of the first, wrong key is expected in the console.
     assert [e for e in page.errors if "401" not in e] == []
+
+
+def test_the_batches_page_follows_a_running_batch(page: WatchedPage, demo: Demo) -> None:
+    store = demo.service.store()
+    queued = store.latest(demo.tasks["spot-final.mp4"])
+    assert queued is not None
+    running = queued.model_copy(
+        update={
+            "task_id": "live-task",
+            "batch_id": "live-batch",
+            "status": "running",
+            "timestamp": utc_timestamp(),
+            "payload": None,
+        }
+    )
+    store.put(running)
+    page.page.goto(demo.url("/console/"))
+    row = page.page.locator('tr[data-batch-id="live-batch"]')
+    expect(row.locator('[data-field="state"]')).to_have_text("running")
+    expect(row.locator('[data-field="running"]')).to_have_text("1")
+    # The task finishes while the page is open: the row catches up without a reload.
+    store.update("live-task", running.timestamp, RecordUpdate(status="completed"))
+    expect(row.locator('[data-field="state"]')).to_have_text("done", timeout=15_000)
+    expect(row.locator('[data-field="completed"]')).to_have_text("1")
+    expect(row.locator('[data-field="progress"]')).to_have_attribute("value", "1")
+    page.clean()

@@ -164,12 +164,12 @@ class ThumbnailCapture:
         """The thumbnails, once the meter has closed its stretches at the end of the video."""
         for stretch, state in zip((self._black, self._frozen), progress, strict=True):
             stretch.update(state, [], None)
+        # The last instant may fall after the last sample: the last frame stands for it.
         last = self._previous
-        if self._instants and last is not None and last.picture is not None:
-            # The last instant may fall after the last sample: the last frame stands for it.
-            if not self._tiles or last.time > self._tiles[-1].time:
-                pixels = rgb_picture(last.picture, self._shape, TILE_BOX)
-                self._tiles.append(_Candidate(last.time, pixels))
+        unused = last is not None and (not self._tiles or last.time > self._tiles[-1].time)
+        if self._instants and last is not None and last.picture is not None and unused:
+            pixels = rgb_picture(last.picture, self._shape, TILE_BOX)
+            self._tiles.append(_Candidate(last.time, pixels))
         self._previous = None
         images: list[ImageFile] = []
         sheet = self._contact_sheet(images)
