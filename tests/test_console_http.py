@@ -76,6 +76,13 @@ def test_assets_come_from_the_service(service: ServiceProcess) -> None:
     assert "http://" not in page.replace(service.url, "") and "https://" not in page
 
 
+def test_redirects_to_the_console_are_relative(service: ServiceProcess) -> None:
+    # Behind API Gateway the stage prefix (/prod) is not in the path the app sees.
+    for path in ("/", "/console"):
+        answer = httpx.get(service.url + path)
+        assert answer.status_code == 307 and answer.headers["location"] == "console/", path
+
+
 def test_unknown_batches_and_tasks_are_pages_saying_so(service: ServiceProcess) -> None:
     for path in ("/console/batches/no-such-batch", "/console/tasks/no-such-task"):
         answer = httpx.get(service.url + path)

@@ -37,7 +37,12 @@ def install_console(app: FastAPI, backends: Backends) -> None:
     app.mount(f"{CONSOLE_PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.mount(docs.ASSETS_PATH, StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
+    # Relative redirects: behind API Gateway the app does not see the stage prefix of the
+    # URL, which an absolute one (Starlette's own slash redirect) would drop.
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        # Relative: behind API Gateway, the stage prefix stays in the URL.
+        return RedirectResponse("console/", status_code=307)
+
+    @app.get(CONSOLE_PREFIX, include_in_schema=False)
+    async def console_without_slash() -> RedirectResponse:
         return RedirectResponse("console/", status_code=307)
