@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?=
 
-.PHONY: run test lint typecheck pytest tools bench samples docs clean
+.PHONY: run test lint typecheck pytest tools bench samples docs screenshots clean
 
 run: $(RUN_STAMP)
 	@mkdir -p var
@@ -31,13 +31,19 @@ pytest: $(TEST_STAMP) tools
 	$(BIN)/pytest -q
 
 # ffmpeg/ffprobe are the reference tools the tests and benchmarks compare against;
-# the product itself never runs them.
+# the product itself never runs them. Chromium (Debian's) is the browser the console's
+# tests drive through Playwright; no browser is ever downloaded.
 tools:
 	@command -v ffprobe >/dev/null 2>&1 || { \
 		echo "Installing ffmpeg (reference tool for tests)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null; }
+	@test -x /usr/bin/chromium || { \
+		echo "Installing chromium (the browser of the console's tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 # Two small videos for the README walk-through, in var/samples/.
 samples: $(RUN_STAMP)
@@ -46,6 +52,10 @@ samples: $(RUN_STAMP)
 # The QC profile schema and the list of rule-able fields, generated from the models.
 docs: $(RUN_STAMP)
 	$(BIN)/python scripts/gen_profile_docs.py
+
+# Screenshots of every console page and the page weights, in docs/console/ (docs/console.md).
+screenshots: $(TEST_STAMP) tools
+	$(BIN)/python -m tests.screenshots docs/console
 
 bench: $(TEST_STAMP) tools
 	$(BIN)/python benchmarks/probe.py

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends, BackendUnavailableError
+from mp4_small_analyser.stores.local_thumbnails import LocalThumbnailStore
 from mp4_small_analyser.stores.no_queue import NoQueue
 from mp4_small_analyser.stores.result_store import ResultStore
 from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
 from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
 from mp4_small_analyser.stores.task_queue import TaskQueue
+from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 TASKS_QUEUE = "tasks"
 DELIVERIES_QUEUE = "deliveries"
@@ -51,7 +53,23 @@ def open_backends(settings: Settings) -> Backends:
     else:
         tasks = SqliteTaskQueue(database, TASKS_QUEUE)
         deliveries = SqliteTaskQueue(database, DELIVERIES_QUEUE)
-    return Backends(store=store, tasks=tasks, deliveries=deliveries)
+    return Backends(
+        store=store, tasks=tasks, deliveries=deliveries, thumbnails=open_thumbnails(settings)
+    )
+
+
+def open_thumbnails(settings: Settings) -> ThumbnailStore | None:
+    """The S3 bucket when named, else a folder beside the SQLite store, else none."""
+    if settings.thumbnail_bucket:
+        try:
+            from mp4_small_analyser.stores.s3_thumbnails import S3ThumbnailStore
+        except ImportError as exc:
+            raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
+        return S3ThumbnailStore(settings.thumbnail_bucket)
+    if settings.store_backend == "sqlite":
+        folder = settings.thumbnails_path or settings.database_path.parent / "thumbnails"
+        return LocalThumbnailStore(folder, settings.result_ttl_days)
+    return None
 
 
 def _required(value: str | None, name: str, backend: str) -> str:

@@ -20,6 +20,7 @@ from mp4_small_analyser.setting_types import (
     AnalysisTimeout,
     MaxSyncFiles,
     ResultTtlDays,
+    S3BucketName,
     S3BucketNames,
     SyncTimeout,
 )
@@ -70,6 +71,16 @@ class Settings(ProfileSettings, AnalysisSettings):
         "takes both); none: a process that only serves results (submissions answer 503).",
     )
     queue_url: str | None = Field(None, description="SQS queue URL (QUEUE_BACKEND=sqs).")
+    thumbnails_path: Path | None = Field(
+        None,
+        description="Folder of the thumbnails with the SQLite store; default: `thumbnails` "
+        "beside DATABASE_PATH.",
+    )
+    thumbnail_bucket: S3BucketName | None = Field(
+        None,
+        description="S3 bucket of the thumbnails (AWS); without it and without the SQLite "
+        "store, no thumbnails are cut.",
+    )
     results_base_url: str | None = Field(
         None,
         description="Public base URL of the results API, for the `batch_url` of async answers "

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -23,6 +24,13 @@ from mp4_small_analyser.stores.dynamodb_table import (
 )
 from mp4_small_analyser_cdk.bundling import LambdaPackage, bundled_profiles_dir
 from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.console import (
+    THUMBNAIL_READ_ACTIONS,
+    add_console_routes,
+    allow_thumbnail_objects,
+    console_key,
+    thumbnail_bucket,
+)
 from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
@@ -48,6 +56,9 @@ SUBMISSION_TABLE_ACTIONS = [
 WORKER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 # Only `GET /test/results` (newest records across the table) needs a scan.
 TABLE_SCAN_ACTIONS = ["dynamodb:Scan"]
+# The console's list of recent batches scans the batch index (keys, status, expiry), never
+# the table.
+CALLBACK_INDEX_ACTIONS = ["dynamodb:Scan"]
 
 CALLBACK_API_NAME = "callback-api"
 
@@ -60,11 +71,19 @@ class SharedResources:
     signing_secret: secretsmanager.ISecret | None
     alarm_topic: sns.ITopic | None
     callback_api: apigw.RestApi
+    thumbnails: s3.IBucket
+    service_key: secretsmanager.ISecret
+    """The service's API_KEY (the console key): the callback function checks it, the worker
+    signs its callbacks with a key derived from it when there is no signing secret."""
 
 
 def table_resources(table: dynamodb.ITable) -> list[str]:
     """The table and its batch index, named: no `index/*` wildcard."""
-    return [table.table_arn, f"{table.table_arn}/index/{BATCH_INDEX}"]
+    return [table.table_arn, batch_index_arn(table)]
+
+
+def batch_index_arn(table: dynamodb.ITable) -> str:
+    return f"{table.table_arn}/index/{BATCH_INDEX}"
 
 
 def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[str, str]:
@@ -101,6 +120,8 @@ class Mp4AnalyserCallbackStack(Stack):
         self.table = self._results_table(config)
         self.signing_secret = self._signing_secret(config)
         self.alarm_topic = alarm_topic(self, config)
+        self.thumbnails = thumbnail_bucket(self, config)
+        self.console_key = console_key(self, config)
 
         self.handler = ServiceFunction(
             self,
@@ -117,12 +138,20 @@ class Mp4AnalyserCallbackStack(Stack):
                 # Results only: submissions go to the analyser stack's function.
                 **lambda_environment(queue_backend="none"),
                 **signing_environment(self.signing_secret),
+                **lambda_environment(
+                    thumbnail_bucket=self.thumbnails.bucket_name,
+                    api_key_secret_arn=self.console_key.secret_arn,
+                ),
             },
         )
         scan = TABLE_SCAN_ACTIONS if config.enable_test_endpoints else []
         self.handler.grant([*CALLBACK_TABLE_ACTIONS, *scan], table_resources(self.table))
+        self.handler.grant(CALLBACK_INDEX_ACTIONS, [batch_index_arn(self.table)])
+        self.handler.grant(THUMBNAIL_READ_ACTIONS, [self.thumbnails.arn_for_objects("*")])
+        allow_thumbnail_objects(self.handler.role, self.thumbnails, "s3:GetObject (presigning)")
         if self.signing_secret is not None:
             self.signing_secret.grant_read(self.handler.role)
+        self.console_key.grant_read(self.handler.role)
 
         self.api = self._callback_api(config)
         alarms = Alarms(self, config, self.alarm_topic)
@@ -157,6 +186,16 @@ class Mp4AnalyserCallbackStack(Stack):
             value=access_log_group_name(config, CALLBACK_API_NAME),
             description="aws logs tail <this> --follow",
         )
+        CfnOutput(
+            self, "ConsoleUrl", value=f"{self.api.url}console/", description="The web console"
+        )
+        CfnOutput(
+            self,
+            "ConsoleKeySecretArn",
+            value=self.console_key.secret_arn,
+            description="The console's key (aws secretsmanager get-secret-value)",
+        )
+        CfnOutput(self, "ThumbnailBucketName", value=self.thumbnails.bucket_name)
         if self.signing_secret is not None:
             CfnOutput(
                 self,
@@ -167,7 +206,14 @@ class Mp4AnalyserCallbackStack(Stack):
             )
 
     def shared(self) -> SharedResources:
-        return SharedResources(self.table, self.signing_secret, self.alarm_topic, self.api)
+        return SharedResources(
+            self.table,
+            self.signing_secret,
+            self.alarm_topic,
+            self.api,
+            self.thumbnails,
+            self.console_key,
+        )
 
     def _results_table(self, config: DeploymentConfig) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -255,6 +301,7 @@ class Mp4AnalyserCallbackStack(Stack):
         profiles = api.root.add_resource("profiles")
         profiles.add_method("GET", integration)
         profiles.add_resource("{name}").add_method("GET", integration)
+        add_console_routes(api, integration, task)
         if config.enable_test_endpoints:
             test = api.root.add_resource("test")
             test.add_resource("results").add_method("GET", integration)

@@ -22,6 +22,7 @@ from mp4_small_analyser_cdk.callback_stack import (
     table_resources,
 )
 from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.console import THUMBNAIL_WRITE_ACTIONS, allow_thumbnail_objects
 from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
@@ -120,7 +121,11 @@ class Mp4SmallAnalyserCdkStack(Stack):
             memory_size=config.worker_memory_size,
             environment={
                 **queue_environment,
-                **lambda_environment(analysis_timeout=config.worker_analysis_timeout),
+                **lambda_environment(
+                    analysis_timeout=config.worker_analysis_timeout,
+                    thumbnail_bucket=shared.thumbnails.bucket_name,
+                    api_key_secret_arn=shared.service_key.secret_arn,
+                ),
                 **signing_environment(shared.signing_secret),
             },
             reserved_concurrency=config.worker_reserved_concurrency,
@@ -207,6 +212,8 @@ class Mp4SmallAnalyserCdkStack(Stack):
         table = shared.table
         self.submission.grant(SUBMISSION_TABLE_ACTIONS, table_resources(table))
         self.worker.grant(WORKER_TABLE_ACTIONS, [table.table_arn])
+        self.worker.grant(THUMBNAIL_WRITE_ACTIONS, [shared.thumbnails.arn_for_objects("*")])
+        allow_thumbnail_objects(self.worker.role, shared.thumbnails, "s3:PutObject")
         self.queue.grant_send_messages(self.submission.role)
         # Callback retries are queued again with a delay (the event source grants the rest).
         self.queue.grant_send_messages(self.worker.role)
@@ -214,6 +221,9 @@ class Mp4SmallAnalyserCdkStack(Stack):
         self.dead_letter_queue.grant_send_messages(self.worker.role)
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
+        # Without a signing secret, the worker signs with a key derived from API_KEY, so the
+        # callback API (same API_KEY) accepts the deployment's own callbacks.
+        shared.service_key.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:
             return
         bucket_arns = [f"arn:{self.partition}:s3:::{name}" for name in config.allowed_s3_buckets]

@@ -28,6 +28,8 @@ _REFERENCES = {
     "TaskQueue": "queue_url",
     "CallbackSigningSecret": "secret_arn",
     "CallbackApi": "callback_api_url",
+    "ThumbnailBucket": "thumbnail_bucket",
+    "ConsoleApiKey": "api_key_secret_arn",
 }
 
 
@@ -132,7 +134,8 @@ def function_environment(
     deployment: Deployment, handler: str, resources: dict[str, str]
 ) -> dict[str, str]:
     """A function's environment with its references to deployed resources replaced by
-    `resources` (`table_name`, `queue_url`, `secret_arn`, `callback_api_url`)."""
+    `resources` (`table_name`, `queue_url`, `secret_arn`, `callback_api_url`,
+    `thumbnail_bucket`, `api_key_secret_arn`)."""
     environment = {}
     for name, value in deployment.environments[handler].items():
         if isinstance(value, str):

@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures_http",
     "tests.fixtures_service",
     "tests.fixtures_aws",
+    "tests.fixtures_browser",
 ]
 
 # Tests call meters directly, outside `run_task`, which holds every analysis to one BLAS

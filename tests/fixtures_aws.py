@@ -77,6 +77,17 @@ def aws_deployment(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     return read_deployment(synthesize(example_config(), outdir))
 
 
+@pytest.fixture(scope="session")
+def aws_deployment_unsigned(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    """The stacks with CREATE_CALLBACK_SIGNING_SECRET=false: no signing secret anywhere."""
+    from tests.aws_deployment import read_deployment
+    from tests.cdk_synth import example_config, synthesize
+
+    outdir = tmp_path_factory.mktemp("cdk-unsigned-for-aws-tests")
+    config = example_config(CREATE_CALLBACK_SIGNING_SECRET="false")
+    return read_deployment(synthesize(config, outdir))
+
+
 @pytest.fixture
 def results_table(aws_env: str, aws_deployment: Deployment) -> Iterator[str]:
     """The name of a fresh table defined as the callback stack's."""

@@ -16,6 +16,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 
 from mp4_small_analyser.aws import handlers
@@ -42,6 +44,7 @@ from tests.fixtures_http import CallbackReceiver, FileServer
 SIGNING_SECRET = "e2e-signing-secret-" + "k" * 45
 API_KEY = "e2e-api-key-0123456789"
 CALLBACK_API_URL = "https://callback-api.example.test/prod/"
+CONSOLE_KEY = "console-key-for-the-lambda-tests"
 API_HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
 ESM_BATCH_SIZE = 1
 """Records per worker event: the stacks' default WORKER_BATCH_SIZE."""
@@ -296,35 +299,61 @@ def signing_secret_arn(aws_env: str) -> str:
 
 
 @pytest.fixture
-def lambdas(
-    monkeypatch: pytest.MonkeyPatch,
-    aws_deployment: Deployment,
-    results_table: str,
-    sqs_queues: Callable[[str], Queues],
-    media_bucket: str,
-    signing_secret_arn: str,
-    caplog: pytest.LogCaptureFixture,
-) -> Iterator[Lambdas]:
-    queues = sqs_queues("tasks")
+def thumbnail_bucket(aws_env: str) -> str:
+    name = f"thumbs-{uuid.uuid4().hex[:8]}"
+    boto3.client("s3").create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return name
+
+
+@pytest.fixture
+def console_key_arn(aws_env: str) -> str:
+    secrets = boto3.client("secretsmanager")
+    arn: str = secrets.create_secret(
+        Name=f"console-{uuid.uuid4().hex[:8]}", SecretString=CONSOLE_KEY
+    )["ARN"]
+    return arn
+
+
+def _lambdas(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator[Lambdas]:
+    """The three functions as `deployment` defines them, over this test's resources."""
+    queues = request.getfixturevalue("sqs_queues")("tasks")
+    media_bucket = request.getfixturevalue("media_bucket")
     resources = {
-        "table_name": results_table,
+        "table_name": request.getfixturevalue("results_table"),
         "queue_url": queues.url,
-        "secret_arn": signing_secret_arn,
+        "secret_arn": request.getfixturevalue("signing_secret_arn"),
         "callback_api_url": CALLBACK_API_URL,
+        "thumbnail_bucket": request.getfixturevalue("thumbnail_bucket"),
+        "api_key_secret_arn": request.getfixturevalue("console_key_arn"),
     }
     environments = {
         handler: {
-            **function_environment(aws_deployment, handler, resources),
+            **function_environment(deployment, handler, resources),
             **TEST_SETTINGS,
             "ALLOWED_S3_BUCKETS": media_bucket,
         }
         for handler in (SUBMISSION_HANDLER, CALLBACK_HANDLER, WORKER_HANDLER)
     }
-    caplog.set_level(logging.INFO)
-    invoker = Lambdas(monkeypatch, aws_deployment, environments, queues)
+    request.getfixturevalue("caplog").set_level(logging.INFO)
+    invoker = Lambdas(request.getfixturevalue("monkeypatch"), deployment, environments, queues)
     yield invoker
     invoker.close()
     assert invoker.unauthorised_calls() == {}
+
+
+@pytest.fixture
+def lambdas(request: pytest.FixtureRequest, aws_deployment: Deployment) -> Iterator[Lambdas]:
+    yield from _lambdas(request, aws_deployment)
+
+
+@pytest.fixture
+def unsigned_lambdas(
+    request: pytest.FixtureRequest, aws_deployment_unsigned: Deployment
+) -> Iterator[Lambdas]:
+    """As deployed with CREATE_CALLBACK_SIGNING_SECRET=false."""
+    yield from _lambdas(request, aws_deployment_unsigned)
 
 
 def batch_delivered(store: DynamoDbResultStore, *batch_ids: str) -> Callable[[], bool]:
@@ -728,3 +757,124 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
     assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE"), "a replay is refused"
     status, body = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/ext-1", resource)
     assert (status, body["status"], body["payload"]["error"]) == (200, "failed", "boom")
+
+
+def test_the_console_and_thumbnails_are_served_by_the_callback_function(
+    lambdas: Lambdas,
+    results_table: str,
+    thumbnail_bucket: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+) -> None:
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    status, body = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/mp4_small_analyser",
+        "/mp4_small_analyser",
+        body={
+            "batch_id": "console-1",
+            "files_url": [clip_url],
+            "callback_url": callback_receiver.url("/c"),
+        },
+        headers={"x-api-key": API_KEY},
+    )
+    assert status == 202, body
+    (task_id,) = [task["task_id"] for task in body["tasks"]]
+    store = DynamoDbResultStore(results_table)
+    lambdas.run_worker(batch_delivered(store, "console-1"))
+
+    # The worker put the thumbnails in the bucket the stack gives it.
+    keys = boto3.client("s3").list_objects_v2(Bucket=thumbnail_bucket)["Contents"]
+    assert f"{task_id}/contact-sheet.jpg" in {key["Key"] for key in keys}
+
+    # The pages ask for the console key (the callback function's API_KEY, from its secret).
+    def console(headers: dict[str, str] | None = None) -> dict[str, Any]:
+        event = rest_event("GET", "/console", "/console", headers=headers)
+        event["path"] = "/console/"  # API Gateway keeps the trailing slash of the URL
+        return lambdas.invoke(CALLBACK_HANDLER, event)
+
+    login = console()
+    assert login["statusCode"] == 303
+    page = console({"x-api-key": CONSOLE_KEY})
+    assert page["statusCode"] == 200 and "console-1" in page["body"]
+    assert CONSOLE_KEY not in page["body"]
+    # Relative links: the stage prefix (/prod) stays in the browser's URLs.
+    assert 'href="./batches/console-1"' in page["body"]
+    policy = _header(page, "content-security-policy")
+    assert "img-src 'self' data: " + os.environ["AWS_ENDPOINT_URL"] in policy
+
+    resource = "/callback/{task_id}/thumbnails/{name}"
+    path = f"/callback/{task_id}/thumbnails/contact-sheet.jpg"
+    refused = lambdas.invoke(CALLBACK_HANDLER, rest_event("GET", path, resource))
+    assert refused["statusCode"] == 401
+    redirect = lambdas.invoke(
+        CALLBACK_HANDLER, rest_event("GET", path, resource, headers={"x-api-key": CONSOLE_KEY})
+    )
+    assert redirect["statusCode"] == 307
+    location = _header(redirect, "location")
+    picture = httpx.get(location)
+    assert picture.status_code == 200 and picture.content[:2] == b"\xff\xd8"
+
+
+def _header(response: dict[str, Any], name: str) -> str:
+    """A header of a proxy response (Mangum puts it in `headers` or `multiValueHeaders`)."""
+    multi = {key: values[0] for key, values in response.get("multiValueHeaders", {}).items()}
+    value: str = {**response.get("headers", {}), **multi}[name]
+    return value
+
+
+def test_without_a_signing_secret_the_deployments_own_callbacks_are_still_accepted(
+    unsigned_lambdas: Lambdas,
+    results_table: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+) -> None:
+    """CREATE_CALLBACK_SIGNING_SECRET=false: the callback function still has API_KEY (the
+    console key), so received callbacks need credentials; the worker has the same key and
+    signs with one derived from it, never sending the key itself. A delivery to the
+    deployment's own callback API (here relayed from the receiver) is accepted; the same
+    body without the signature is not."""
+    status, body = unsigned_lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/mp4_small_analyser",
+        "/mp4_small_analyser",
+        body={
+            "batch_id": "own-callbacks",
+            "files_url": [file_server.publish(service_clip, "clip.mp4")],
+            "callback_url": callback_receiver.url("/prod/callback"),
+            "options": {"probe_only": True},
+        },
+        headers={"x-api-key": API_KEY},
+    )
+    assert status == 202, body
+    (task_id,) = [task["task_id"] for task in body["tasks"]]
+    store = DynamoDbResultStore(results_table)
+    unsigned_lambdas.run_worker(batch_delivered(store, "own-callbacks"))
+    (delivery,) = callback_receiver.wait_for(1)
+    assert delivery.path == f"/prod/callback/{task_id}"
+    assert "x-api-key" not in delivery.headers
+    signature = delivery.headers[SIGNATURE_HEADER.lower()]
+
+    def relay(headers: dict[str, str]) -> tuple[int, Any]:
+        return unsigned_lambdas.api(
+            CALLBACK_HANDLER,
+            "POST",
+            f"/callback/{task_id}",
+            "/callback/{task_id}",
+            body=delivery.body.decode(),
+            headers=headers,
+        )
+
+    status, refused = relay({})
+    assert (status, refused["error_code"]) == (401, "UNAUTHORIZED")
+    status, stored = relay({SIGNATURE_HEADER: signature})
+    assert status == 200 and stored["source"] == "callback", stored
+    status, replayed = relay({SIGNATURE_HEADER: signature})
+    assert (status, replayed["error_code"]) == (401, "INVALID_SIGNATURE")
+    # The console key itself is a credential too (what a script of the operator's sends).
+    status, _ = relay({"x-api-key": CONSOLE_KEY})
+    assert status == 200

@@ -18,6 +18,7 @@ from tests.cdk_synth import (
     PROJECT_ROOT,
     Synthesis,
     api_routes,
+    as_list,
     example_config,
     function_by_handler,
     only_resource,
@@ -198,18 +199,63 @@ def test_the_deployed_callback_api_takes_put_as_the_local_service_does() -> None
     assert {("POST", "/callback/{task_id}"), ("PUT", "/callback/{task_id}")} <= CALLBACK_ROUTES
 
 
+# The console's pages, its JSON and exports sit under /console/ (one proxy resource), with
+# /docs, its assets and the schema beside: the callback API routes these to the same app.
+CONSOLE_ROUTES = {
+    ("GET", "/"),
+    ("GET", "/console"),
+    ("GET", "/console/{proxy+}"),
+    ("POST", "/console/{proxy+}"),
+    ("GET", "/docs"),
+    ("GET", "/docs/{proxy+}"),
+    ("GET", "/openapi.json"),
+}
+
+
+def _every_app_route() -> set[tuple[str, str]]:
+    """Every method and path the app answers, pages and static mounts included (the schema
+    lists only the API)."""
+    settings = Settings(enable_test_endpoints=True, queue_backend="none")
+    app = create_app(settings, open_backends(settings))
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        methods = getattr(route, "methods", None) or {"GET"}
+        found |= {(method, path) for method in methods if method != "HEAD"}
+    return found
+
+
+def _deployed(method: str, path: str, routes: set[tuple[str, str]]) -> bool:
+    # API Gateway takes /console/ for /console, and {proxy+} for one or more segments.
+    path = path.rstrip("/") or "/"
+    if (method, path) in routes:
+        return True
+    return any(
+        deployed == method and route.endswith("/{proxy+}") and path.startswith(route[:-8])
+        for deployed, route in routes
+    )
+
+
+def test_the_deployed_apis_route_every_page_and_route_the_app_serves(full: Synthesis) -> None:
+    deployed = api_routes(full.template("Mp4AnalyserCallbackStack")) | api_routes(
+        full.template("Mp4SmallAnalyserCdkStack")
+    )
+    missing = {route for route in _every_app_route() if not _deployed(*route, deployed)}
+    assert not missing
+
+
 def _non_preflight(routes: set[tuple[str, str]]) -> set[tuple[str, str]]:
     return {route for route in routes if route[0] != "OPTIONS"}
 
 
 def test_callback_routes_without_test_endpoints(default: Synthesis) -> None:
     routes = api_routes(default.template("Mp4AnalyserCallbackStack"))
-    assert _non_preflight(routes) == CALLBACK_ROUTES
+    assert _non_preflight(routes) == CALLBACK_ROUTES | CONSOLE_ROUTES
 
 
 def test_test_endpoints_only_when_enabled(full: Synthesis) -> None:
     routes = api_routes(full.template("Mp4AnalyserCallbackStack"))
-    assert _non_preflight(routes) == CALLBACK_ROUTES | TEST_ROUTES
+    assert _non_preflight(routes) == CALLBACK_ROUTES | CONSOLE_ROUTES | TEST_ROUTES
 
 
 def test_callback_api_answers_cors_preflight_everywhere(full: Synthesis) -> None:
@@ -244,7 +290,7 @@ def test_callback_methods_proxy_to_the_callback_function(default: Synthesis) -> 
         for method in resources_of_type(template, "AWS::ApiGateway::Method").values()
         if method["Properties"]["HttpMethod"] != "OPTIONS"
     ]
-    assert len(methods) == len(CALLBACK_ROUTES)
+    assert len(methods) == len(CALLBACK_ROUTES | CONSOLE_ROUTES)
     for method in methods:
         assert method["AuthorizationType"] == "NONE"
         assert method["Integration"]["Type"] == "AWS_PROXY"
@@ -296,7 +342,9 @@ def test_callback_function_settings(default: Synthesis) -> None:
 def test_callback_function_environment(default: Synthesis) -> None:
     template = default.template("Mp4AnalyserCallbackStack")
     table_id = next(iter(resources_of_type(template, "AWS::DynamoDB::Table")))
-    secret_id = next(iter(resources_of_type(template, "AWS::SecretsManager::Secret")))
+    secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "CallbackSigningSecret")
+    console_key_id = _resource_id(template, "AWS::SecretsManager::Secret", "ConsoleApiKey")
+    bucket_id = _resource_id(template, "AWS::S3::Bucket", "ThumbnailBucket")
     assert _env(template, CALLBACK_HANDLER) == {
         "STORE_BACKEND": "dynamodb",
         "TABLE_NAME": {"Ref": table_id},
@@ -305,6 +353,8 @@ def test_callback_function_environment(default: Synthesis) -> None:
         "LOG_FORMAT": "json",
         "QUEUE_BACKEND": "none",
         "CALLBACK_SIGNING_SECRET_ARN": {"Ref": secret_id},
+        "THUMBNAIL_BUCKET": {"Ref": bucket_id},
+        "API_KEY_SECRET_ARN": {"Ref": console_key_id},
     }
 
 
@@ -316,6 +366,11 @@ def test_bundled_profiles_are_every_function_s_profile_folder(
             for function in resources_of_type(template, "AWS::Lambda::Function").values():
                 variables = function["Properties"]["Environment"]["Variables"]
                 assert variables.get("PROFILES_DIR") == expected
+
+
+def _resource_id(template: dict[str, Any], resource_type: str, prefix: str) -> str:
+    (found,) = [rid for rid in resources_of_type(template, resource_type) if rid.startswith(prefix)]
+    return found
 
 
 def test_x86_64_and_sizes_follow_config(full: Synthesis) -> None:
@@ -349,10 +404,10 @@ def test_x86_64_and_sizes_follow_config(full: Synthesis) -> None:
 
 def test_created_secret_is_generated_never_templated(default: Synthesis) -> None:
     template = default.template("Mp4AnalyserCallbackStack")
-    secret = only_resource(template, "AWS::SecretsManager::Secret")["Properties"]
+    secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "CallbackSigningSecret")
+    secret = template["Resources"][secret_id]["Properties"]
     assert secret["GenerateSecretString"]["PasswordLength"] == 64
     assert "SecretString" not in secret
-    secret_id = next(iter(resources_of_type(template, "AWS::SecretsManager::Secret")))
     analyser = default.template("Mp4SmallAnalyserCdkStack")
     worker_secret = _env(analyser, WORKER_HANDLER)["CALLBACK_SIGNING_SECRET_ARN"]
     assert secret_id in str(worker_secret)
@@ -362,22 +417,26 @@ def test_created_secret_is_generated_never_templated(default: Synthesis) -> None
 def test_existing_secret_is_referenced_and_readable(imported_secret: Synthesis) -> None:
     callback = imported_secret.template("Mp4AnalyserCallbackStack")
     analyser = imported_secret.template("Mp4SmallAnalyserCdkStack")
-    assert not resources_of_type(callback, "AWS::SecretsManager::Secret")
+    secrets = resources_of_type(callback, "AWS::SecretsManager::Secret")
+    assert not [rid for rid in secrets if rid.startswith("CallbackSigningSecret")]
     assert _env(callback, CALLBACK_HANDLER)["CALLBACK_SIGNING_SECRET_ARN"] == PARTIAL_SECRET_ARN
     assert _env(analyser, WORKER_HANDLER)["CALLBACK_SIGNING_SECRET_ARN"] == PARTIAL_SECRET_ARN
     for template in (callback, analyser):
-        readers = [
-            statement
+        # The console key (callback stack) is read too; the signing secret by its ARN.
+        read = [
+            resource
             for _, statement in policy_statements(template)
             if "secretsmanager:GetSecretValue" in statement["Action"]
+            for resource in as_list(statement["Resource"])
+            if "ConsoleApiKey" not in json.dumps(resource)
         ]
-        assert len(readers) == 1
-        assert readers[0]["Resource"] == f"{PARTIAL_SECRET_ARN}-??????"
+        assert read == [f"{PARTIAL_SECRET_ARN}-??????"]
 
 
 def test_no_secret_when_signing_is_off(unsigned: Synthesis) -> None:
     for template in unsigned.templates().values():
-        assert not resources_of_type(template, "AWS::SecretsManager::Secret")
+        secrets = resources_of_type(template, "AWS::SecretsManager::Secret")
+        assert not [rid for rid in secrets if rid.startswith("CallbackSigningSecret")]
         for function in resources_of_type(template, "AWS::Lambda::Function").values():
             assert (
                 "CALLBACK_SIGNING_SECRET_ARN"
@@ -500,6 +559,8 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
     worker = _env(template, WORKER_HANDLER)
     assert worker.pop("TABLE_NAME") == table_name
     assert "CallbackSigningSecret" in str(worker.pop("CALLBACK_SIGNING_SECRET_ARN"))
+    assert "ThumbnailBucket" in str(worker.pop("THUMBNAIL_BUCKET"))
+    assert "ConsoleApiKey" in str(worker.pop("API_KEY_SECRET_ARN"))
     assert worker == {**queue, "ANALYSIS_TIMEOUT": "105"}
     full_worker = _env(full.template("Mp4SmallAnalyserCdkStack"), WORKER_HANDLER)
     assert full_worker["ALLOWED_S3_BUCKETS"] == "media-in,archive.example"
@@ -621,6 +682,9 @@ def test_outputs(default: Synthesis) -> None:
         "BatchResultsUrlTemplate",
         "ResultsTableName",
         "CallbackSigningSecretArn",
+        "ConsoleUrl",
+        "ConsoleKeySecretArn",
+        "ThumbnailBucketName",
     } <= set(callback)
     assert {
         "AnalyserApiEndpoint",
@@ -686,3 +750,98 @@ def test_outputs_name_every_log_group(default: Synthesis) -> None:
 def test_stacks_target_the_configured_account_and_region(default: Synthesis) -> None:
     manifest = (default.outdir / "manifest.json").read_text()
     assert manifest.count('"environment": "aws://123456789012/eu-west-1"') == 2
+
+
+# --- The web console: thumbnail bucket and console key ---------------------------------------
+
+
+def test_thumbnail_bucket_is_private_encrypted_and_expires_with_results(
+    default: Synthesis, full: Synthesis
+) -> None:
+    for synthesis, days in ((default, 30), (full, 90)):
+        template = synthesis.template("Mp4AnalyserCallbackStack")
+        bucket_id = _resource_id(template, "AWS::S3::Bucket", "ThumbnailBucket")
+        bucket = template["Resources"][bucket_id]
+        properties = bucket["Properties"]
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        encryption = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert encryption[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        (rule,) = properties["LifecycleConfiguration"]["Rules"]
+        assert rule["ExpirationInDays"] == days and rule["Status"] == "Enabled"
+        assert bucket["DeletionPolicy"] == "Retain"
+        policies = [
+            p["Properties"]["PolicyDocument"]["Statement"]
+            for p in resources_of_type(template, "AWS::S3::BucketPolicy").values()
+        ]
+        (statements,) = policies
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        )
+
+
+def test_thumbnails_are_written_by_the_worker_and_read_by_the_callback_function(
+    default: Synthesis,
+) -> None:
+    grants = {}
+    for stack, handler in (
+        ("Mp4AnalyserCallbackStack", CALLBACK_HANDLER),
+        ("Mp4SmallAnalyserCdkStack", WORKER_HANDLER),
+    ):
+        template = default.template(stack)
+        _, function = function_by_handler(template, handler)
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        grants[handler] = [
+            statement["Action"]
+            for statement_role, statement in policy_statements(template)
+            if statement_role == role and "ThumbnailBucket" in json.dumps(statement["Resource"])
+        ]
+    assert grants == {CALLBACK_HANDLER: ["s3:GetObject"], WORKER_HANDLER: ["s3:PutObject"]}
+    submission = _env(default.template("Mp4SmallAnalyserCdkStack"), SUBMISSION_HANDLER)
+    assert "THUMBNAIL_BUCKET" not in submission
+
+
+def test_the_console_key_is_generated_and_read_by_the_callback_function_and_the_worker(
+    default: Synthesis,
+) -> None:
+    template = default.template("Mp4AnalyserCallbackStack")
+    key_id = _resource_id(template, "AWS::SecretsManager::Secret", "ConsoleApiKey")
+    secret = template["Resources"][key_id]["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] == 40
+    assert "SecretString" not in secret
+    readers = {
+        role
+        for synthesis_template in default.templates().values()
+        for role, statement in policy_statements(synthesis_template)
+        if key_id in json.dumps(statement["Resource"])
+    }
+    roles = {
+        function_by_handler(default.template(stack), handler)[1]["Properties"]["Role"][
+            "Fn::GetAtt"
+        ][0]
+        for stack, handler in (
+            ("Mp4AnalyserCallbackStack", CALLBACK_HANDLER),
+            ("Mp4SmallAnalyserCdkStack", WORKER_HANDLER),
+        )
+    }
+    assert readers == roles
+    submission = _env(default.template("Mp4SmallAnalyserCdkStack"), SUBMISSION_HANDLER)
+    assert "API_KEY_SECRET_ARN" not in submission, "API Gateway's key guards submissions"
+
+
+def test_without_a_signing_secret_worker_and_callback_function_share_the_api_key(
+    unsigned: Synthesis,
+) -> None:
+    """The worker signs with a key derived from API_KEY, which the callback function checks:
+    the deployment's own callbacks stay accepted with CREATE_CALLBACK_SIGNING_SECRET=false."""
+    callback = unsigned.template("Mp4AnalyserCallbackStack")
+    key_id = _resource_id(callback, "AWS::SecretsManager::Secret", "ConsoleApiKey")
+    worker = _env(unsigned.template("Mp4SmallAnalyserCdkStack"), WORKER_HANDLER)
+    for environment in (_env(callback, CALLBACK_HANDLER), worker):
+        assert "CALLBACK_SIGNING_SECRET_ARN" not in environment
+        assert key_id in json.dumps(environment["API_KEY_SECRET_ARN"])

@@ -274,3 +274,37 @@ def test_concurrent_claims_of_a_nonce_have_one_winner(result_store: ResultStore)
     with ThreadPoolExecutor(8) as pool:
         wins = list(pool.map(lambda _: result_store.claim_nonce("signature:race", later), range(8)))
     assert wins.count(True) == 1
+
+
+def test_recent_batches_lists_the_newest_batches_first_with_their_summaries(
+    result_store: ResultStore,
+) -> None:
+    result_store.put_many(
+        [
+            record("a1", 0, batch_id="older", status="completed"),
+            record("b1", 10, batch_id="newer", status="running"),
+            record("b2", 11, batch_id="newer", status="queued"),
+            record("c1", 20, batch_id="newest", status="failed"),
+            record("solo", 30, batch_id=None, status="completed"),
+        ]
+    )
+    # A callback received later does not make its batch newer, only updates its summary.
+    result_store.put(record("a1", 40, batch_id="older", status="failed", source="callback"))
+    index_caught_up(result_store, "newer", total=2, queued=1, running=1)
+    index_caught_up(result_store, "older", total=1, failed=1)
+    index_caught_up(result_store, "newest", total=1, failed=1)
+    recent = result_store.recent_batches(2)
+    assert [(b.batch_id, b.submitted_at) for b in recent] == [("newest", ts(20)), ("newer", ts(10))]
+    assert recent[1].summary == BatchSummary(total=2, queued=1, running=1)
+    everything = result_store.recent_batches(10)
+    assert [b.batch_id for b in everything] == ["newest", "newer", "older"]
+    assert everything[2].summary == BatchSummary(total=1, failed=1)
+
+
+def test_recent_batches_leave_out_expired_records(result_store: ResultStore) -> None:
+    past = int(time.time()) - 10
+    result_store.put_many(
+        [record("x", 0, batch_id="gone", expires_at=past), record("y", 1, batch_id="kept")]
+    )
+    index_caught_up(result_store, "kept", total=1, queued=1)
+    assert [b.batch_id for b in result_store.recent_batches(10)] == ["kept"]

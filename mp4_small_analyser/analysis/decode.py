@@ -58,6 +58,8 @@ class LumaFrame:
     """uint8 luma at the coded size."""
     full_range: bool
     key_frame: bool
+    picture: VideoFrame | None = None
+    """The decoded frame itself (a reference, no copy), for thumbnails in colour."""
 
 
 def open_container(source: ByteSource) -> InputContainer:
@@ -352,7 +354,7 @@ def luma_frames(
 
 def _luma(frame: VideoFrame, time: float) -> LumaFrame:
     native, full_range = _native_luma(frame)
-    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame))
+    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame), frame)
 
 
 def _native_luma(frame: VideoFrame) -> tuple[np.ndarray, bool]:

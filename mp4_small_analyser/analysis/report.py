@@ -26,24 +26,41 @@ from mp4_small_analyser.analysis.judging.intrinsic import analysis_truncated, me
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
 from mp4_small_analyser.analysis.picture.measures import picture_measures
 from mp4_small_analyser.analysis.picture.meter import PictureMeter
+from mp4_small_analyser.analysis.picture.thumbnails import ThumbnailCapture
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.models import (
     AudioAnalysis,
     AudioFacts,
     AudioMeasures,
     Check,
+    ImageFile,
     PictureMeasures,
     Results,
+    Thumbnails,
     VideoAnalysis,
     VideoFacts,
 )
 from mp4_small_analyser.options import AnalysisOptions
 
 
-def analyse(source: ByteSource, options: AnalysisOptions, profile: ResolvedProfile) -> Results:
-    """The file's results judged by `profile` (`options` already hold its `analysis` block)."""
+@dataclass(frozen=True)
+class Analysis:
+    results: Results
+    images: tuple[ImageFile, ...] = ()
+    """The thumbnails' pictures that `results.thumbnails` names."""
+
+
+def analyse(
+    source: ByteSource,
+    options: AnalysisOptions,
+    profile: ResolvedProfile,
+    *,
+    thumbnails: bool = False,
+) -> Analysis:
+    """The file's results judged by `profile` (`options` already hold its `analysis` block);
+    with `thumbnails`, pictures of the sampled frames too."""
     found = probe(source)
-    measured = _Measured() if options.probe_only else _measure(source, found, options)
+    measured = _Measured() if options.probe_only else _measure(source, found, options, thumbnails)
     # A quality score rests on the facts and the measures together: assembled twice.
     video = None
     if found.video is not None:
@@ -61,8 +78,9 @@ def analyse(source: ByteSource, options: AnalysisOptions, profile: ResolvedProfi
         audio_tracks=audio_tracks,
         captions=found.captions,
         tracks=found.tracks,
+        thumbnails=measured.thumbnails,
     )
-    return judge(unjudged, profile, measured.notes, options)
+    return Analysis(judge(unjudged, profile, measured.notes, options), tuple(measured.images))
 
 
 @dataclass
@@ -71,9 +89,13 @@ class _Measured:
     audio: dict[int, AudioMeasures] = field(default_factory=dict)
     """By track index."""
     notes: list[Check] = field(default_factory=list)
+    thumbnails: Thumbnails | None = None
+    images: list[ImageFile] = field(default_factory=list)
 
 
-def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -> _Measured:
+def _measure(
+    source: ByteSource, found: ProbeResult, options: AnalysisOptions, thumbnails: bool
+) -> _Measured:
     """Decode the measured tracks in one pass and feed every meter."""
     measured = _Measured()
     audio_indexes = [
@@ -110,7 +132,12 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             index: AudioMeters(track.format, options) for index, track in decoder.audio.items()
         }
         picture = PictureMeter(options) if decoder.video is not None else None
-        with _InBackground(picture.add if picture else None) as add_frame:
+        capture = (
+            ThumbnailCapture(found.video, _analysed_video(decoder, found))
+            if thumbnails and picture is not None and found.video is not None
+            else None
+        )
+        with _InBackground(_frame_consumer(picture, capture)) as add_frame:
             for item in decoder:
                 if isinstance(item, LumaFrame):
                     add_frame(item)
@@ -129,10 +156,28 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))
             else:
-                measured.video = picture_measures(picture.result(_analysed_video(decoder, found)))
+                duration = _analysed_video(decoder, found)
+                measured.video = picture_measures(picture.result(duration))
+                if capture is not None:
+                    measured.thumbnails, measured.images = capture.finish(picture.progress())
                 if decoder.video.truncated:
                     measured.notes.append(analysis_truncated("video", options.max_media_duration))
     return measured
+
+
+def _frame_consumer(
+    picture: PictureMeter | None, capture: ThumbnailCapture | None
+) -> Callable[[LumaFrame], None] | None:
+    """What the background thread does with each sampled frame: meter it, then let the
+    thumbnails see where the meter's stretches stand."""
+    if picture is None or capture is None:
+        return picture.add if picture else None
+
+    def consume(frame: LumaFrame) -> None:
+        picture.add(frame)
+        capture.add(frame, picture.progress())
+
+    return consume
 
 
 def _decodable(

@@ -1,7 +1,8 @@
 """One file in, one task result out: the unit of work of the CLI, the workers and Lambda.
 
 `run_task` never raises: every failure becomes a `FailedResult` with a stable
-code, so a batch never loses a file to an exception.
+code, so a batch never loses a file to an exception. `run_task_with_thumbnails`
+also cuts thumbnails, for a runtime that has somewhere to keep them.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -22,7 +24,7 @@ from mp4_small_analyser.analysis.judging import (
 from mp4_small_analyser.analysis.report import analyse
 from mp4_small_analyser.analysis.sources.base import ByteSource, open_source
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
-from mp4_small_analyser.models import CompletedResult, FailedResult, Metadata
+from mp4_small_analyser.models import CompletedResult, FailedResult, ImageFile, Metadata
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
 
 if TYPE_CHECKING:
@@ -41,6 +43,13 @@ def _blas_threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@dataclass(frozen=True)
+class TaskOutput:
+    result: CompletedResult | FailedResult
+    images: tuple[ImageFile, ...] = ()
+    """The pictures `result.results.thumbnails` names, to store beside the result."""
+
+
 def run_task(
     file_url: str,
     *,
@@ -52,6 +61,28 @@ def run_task(
 ) -> CompletedResult | FailedResult:
     """Analyse `file_url` and judge it by `profile` (a self-contained document, as
     `ResolvedProfile.document()` writes it), by default the built-in `options.profile`."""
+    return run_task_with_thumbnails(
+        file_url,
+        task_id=task_id,
+        batch_id=batch_id,
+        options=options,
+        limits=limits,
+        profile=profile,
+        cut=False,
+    ).result
+
+
+def run_task_with_thumbnails(
+    file_url: str,
+    *,
+    task_id: str | None = None,
+    batch_id: str | None = None,
+    options: AnalysisOptions | None = None,
+    limits: SourceLimits | None = None,
+    profile: ProfileDocument | None = None,
+    cut: bool = True,
+) -> TaskOutput:
+    """`run_task`, and with `cut` the thumbnails' pictures beside the result."""
     options = options or AnalysisOptions()
     task_id = task_id or str(uuid.uuid4())
     started = time.perf_counter()
@@ -75,15 +106,16 @@ def run_task(
         # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
         # package never has to touch the environment.
         with _blas_threads().limit(limits=1, user_api="blas"):
-            results = analyse(source, used, judged_by)
-        return CompletedResult(
+            analysis = analyse(source, used, judged_by, thumbnails=cut)
+        completed = CompletedResult(
             task_id=task_id,
             batch_id=batch_id,
             file_url=file_url,
             processing_time=round(time.perf_counter() - started, 4),
-            results=results,
+            results=analysis.results,
             metadata=metadata(),
         )
+        return TaskOutput(completed, analysis.images)
     except AnalysisError as exc:
         code, message = exc.code, exc.message
     except ProfileError as exc:
@@ -96,7 +128,7 @@ def run_task(
     finally:
         if source is not None:
             source.close()
-    return FailedResult(
+    failed = FailedResult(
         task_id=task_id,
         batch_id=batch_id,
         file_url=file_url,
@@ -105,6 +137,7 @@ def run_task(
         error_code=code.value,
         metadata=metadata(),
     )
+    return TaskOutput(failed)
 
 
 def _resolve(profile: ProfileDocument | None, options: AnalysisOptions) -> ResolvedProfile:

@@ -25,6 +25,11 @@ class LambdaSettings(Settings):
         description="Secrets Manager secret whose value signs and checks callbacks; "
         "CALLBACK_SIGNING_SECRET, when set, wins.",
     )
+    api_key_secret_arn: str | None = Field(
+        None,
+        description="Secrets Manager secret whose value is the API_KEY (the web console's "
+        "login on the callback function); API_KEY, when set, wins.",
+    )
     sync_timeout: ApiGatewaySyncTimeout = Field(
         25.0, description="Seconds a sync submission may take; below API Gateway's 29 s."
     )
@@ -39,13 +44,21 @@ class LambdaSettings(Settings):
 
 
 def lambda_settings() -> LambdaSettings:
-    """The settings from the environment, with the signing secret fetched when named."""
+    """The settings from the environment, with the secrets fetched when named."""
     settings = LambdaSettings()
-    arn = settings.callback_signing_secret_arn
-    if arn and settings.callback_signing_secret is None:
-        # Imported here: the CDK app reads these settings' names without needing boto3.
-        from mp4_small_analyser.stores.aws_clients import aws_client
+    fetched = {
+        field: _secret_value(arn)
+        for field, arn in (
+            ("callback_signing_secret", settings.callback_signing_secret_arn),
+            ("api_key", settings.api_key_secret_arn),
+        )
+        if arn and getattr(settings, field) is None
+    }
+    return settings.model_copy(update=fetched) if fetched else settings
 
-        secret = aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-        settings = settings.model_copy(update={"callback_signing_secret": SecretStr(secret)})
-    return settings
+
+def _secret_value(arn: str) -> SecretStr:
+    # Imported here: the CDK app reads these settings' names without needing boto3.
+    from mp4_small_analyser.stores.aws_clients import aws_client
+
+    return SecretStr(aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])

@@ -44,7 +44,10 @@ class SqsWorker:
         self._queue = backends.tasks
         self._retry_delay = settings.worker_retry_delay
         self._slot = AnalysisProcess(
-            settings.source_limits(), settings.analysis_timeout, logs=settings.log_format
+            settings.source_limits(),
+            settings.analysis_timeout,
+            logs=settings.log_format,
+            thumbnails=backends.thumbnails,
         )
         # Started now, the child imports PyAV while the first message's record is read.
         self._slot.start()

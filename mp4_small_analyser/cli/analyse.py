@@ -1,7 +1,9 @@
-"""`mp4-analyser analyse`: analyse files and print a report or JSON.
+"""`mp4-analyser analyse`: analyse files and print a report or JSON; write HTML and CSV.
 
-Exit codes: 0 every source completed, 1 any source failed, 2 usage error or
-invalid profile, 3 a verdict tripped `--fail-on`.
+Exit codes: 0 every source completed, 1 any source failed, 2 usage error,
+invalid profile or a report that cannot be written, 3 a verdict tripped `--fail-on`.
+`--html` also cuts thumbnails (from the frames the analysis samples anyway) to
+put in the report; the web stack is never loaded, only the templates.
 """
 
 from __future__ import annotations
@@ -15,19 +17,28 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mp4_small_analyser.analysis.judging import ProfileDocument
+from mp4_small_analyser.analysis.judging import ProfileDocument, ResolvedProfile
 from mp4_small_analyser.cli.judge import add_fail_on, exit_status
 from mp4_small_analyser.cli.profiles import EXIT_INVALID, resolve
 from mp4_small_analyser.cli.report import print_report
-from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
+from mp4_small_analyser.models import (
+    CompletedResult,
+    FailedResult,
+    ImageFile,
+    task_result_adapter,
+)
 from mp4_small_analyser.options import DEFAULT_PROFILE, AnalysisOptions, SourceLimits
 from mp4_small_analyser.service.executor import AnalysisJob, AnalysisProcess
 from mp4_small_analyser.settings import AnalysisSettings
+from mp4_small_analyser.stores.local_thumbnails import LocalThumbnailStore
+from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 TaskResult = CompletedResult | FailedResult
 DEFAULT_TIMEOUT = AnalysisSettings.model_fields["analysis_timeout"].default
@@ -43,6 +54,15 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     analyse.add_argument("sources", nargs="+", metavar="SOURCE", help="path or http(s) URL")
     analyse.add_argument("--json", action="store_true", help="print a JSON array of task results")
     analyse.add_argument("--probe", action="store_true", help="container facts only, no decoding")
+    analyse.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write one self-contained HTML report (summary table, each file's page)",
+    )
+    analyse.add_argument(
+        "--csv", type=Path, metavar="FILE", help="also write the summary table as CSV"
+    )
     analyse.add_argument(
         "--profile",
         default=DEFAULT_PROFILE,
@@ -107,14 +127,26 @@ def _analyse(args: argparse.Namespace) -> int:
     profile = resolve(args.profile, "analyse")
     if profile is None:
         return EXIT_INVALID
-    results = analyse_all(
-        args.sources,
-        options,
-        limits,
-        jobs=args.jobs,
-        profile=profile.document(),
-        timeout=shared.analysis_timeout,
-    )
+    with TemporaryDirectory(prefix="mp4-analyser-thumbnails-") as folder:
+        # --html wants the thumbnails: the children cut them, a scratch folder keeps them.
+        pictures = LocalThumbnailStore(Path(folder)) if args.html is not None else None
+        results = analyse_all(
+            args.sources,
+            options,
+            limits,
+            jobs=args.jobs,
+            profile=profile.document(),
+            timeout=shared.analysis_timeout,
+            thumbnails=pictures,
+        )
+        try:
+            _write_files(args, results, pictures, profile)
+        except OSError as exc:
+            print(
+                f"mp4-analyser analyse: error: cannot write {exc.filename}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
     if args.json:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -136,6 +168,44 @@ def _given_options(args: argparse.Namespace) -> dict[str, object]:
     return {k: v for k, v in given.items() if v is not None and v != getattr(defaults, k)}
 
 
+def _write_files(
+    args: argparse.Namespace,
+    results: list[TaskResult],
+    pictures: ThumbnailStore | None,
+    profile: ResolvedProfile,
+) -> None:
+    """The HTML report and the CSV table, when asked for."""
+    if args.html is None and args.csv is None:
+        return
+    # The templates only: rendering needs no web framework.
+    from mp4_small_analyser.service.web.profiles import profile_view
+    from mp4_small_analyser.service.web.report import html_report, shareable
+    from mp4_small_analyser.service.web.rows import result_row, rows_csv
+
+    if args.html is not None:
+        images = {r.task_id: _images(pictures, r) for r in results}
+        report = html_report(results, images, profile_view(profile))
+        args.html.write_text(report, encoding="utf-8")
+    if args.csv is not None:
+        shared = [shareable(r) for r in results]
+        rows = [result_row(r.task_id, r.status, r.file_url, r) for r in shared]
+        args.csv.write_text(rows_csv(rows), encoding="utf-8", newline="")
+
+
+def _images(pictures: ThumbnailStore | None, result: TaskResult) -> tuple[ImageFile, ...]:
+    """The pictures `result` names, as the children stored them."""
+    if pictures is None or not isinstance(result, CompletedResult):
+        return ()
+    thumbnails = result.results.thumbnails
+    if thumbnails is None:
+        return ()
+    names = [stretch.name for stretch in thumbnails.stretches]
+    if thumbnails.contact_sheet is not None:
+        names.insert(0, thumbnails.contact_sheet.name)
+    found = ((name, pictures.get(result.task_id, name)) for name in names)
+    return tuple(ImageFile(name, data) for name, data in found if data is not None)
+
+
 def analyse_all(
     sources: Sequence[str],
     options: AnalysisOptions,
@@ -143,18 +213,23 @@ def analyse_all(
     jobs: int,
     profile: ProfileDocument | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    thumbnails: ThumbnailStore | None = None,
 ) -> list[TaskResult]:
     """Analyse every source, `jobs` at a time, returning results in input order.
 
     Each file runs in a child process (`AnalysisProcess`, as in the service): one that
     crashes a decoder fails with DECODER_CRASHED, one that takes longer than `timeout`
     with ANALYSIS_TIMEOUT, the child is replaced, and every other file still gets its
-    result. Children are forked from a server that has imported the analysis once."""
+    result. Children are forked from a server that has imported the analysis once. With
+    `thumbnails`, the children cut thumbnails too and the store keeps them."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mp4_small_analyser.analysis.task"])
     count = min(jobs, len(sources))
     idle: queue.SimpleQueue[AnalysisProcess] = queue.SimpleQueue()
-    slots = [AnalysisProcess(limits, timeout, context=context, logs="cli") for _ in range(count)]
+    slots = [
+        AnalysisProcess(limits, timeout, context=context, logs="cli", thumbnails=thumbnails)
+        for _ in range(count)
+    ]
     for slot in slots:
         slot.start()
         idle.put(slot)

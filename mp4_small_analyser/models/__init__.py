@@ -26,6 +26,12 @@ from mp4_small_analyser.models.task import (
     task_result_adapter,
     task_result_json_schema,
 )
+from mp4_small_analyser.models.thumbnails import (
+    ContactSheet,
+    ImageFile,
+    StretchThumbnail,
+    Thumbnails,
+)
 from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict, VerdictStatus
 from mp4_small_analyser.models.video import (
     Color,
@@ -51,6 +57,7 @@ __all__ = [
     "Color",
     "ColourMismatch",
     "CompletedResult",
+    "ContactSheet",
     "ContentLight",
     "DolbyVision",
     "EmbeddedCaptions",
@@ -58,6 +65,7 @@ __all__ = [
     "FileInfo",
     "Gop",
     "Hdr",
+    "ImageFile",
     "MasteringDisplay",
     "Metadata",
     "PictureMeasures",
@@ -66,8 +74,10 @@ __all__ = [
     "Segment",
     "Severity",
     "SeverityCounts",
+    "StretchThumbnail",
     "TaskResult",
     "TextTrack",
+    "Thumbnails",
     "Track",
     "Verdict",
     "VerdictStatus",

@@ -8,6 +8,7 @@ from mp4_small_analyser.models.audio import AudioAnalysis
 from mp4_small_analyser.models.base import Model
 from mp4_small_analyser.models.captions import Captions
 from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.thumbnails import Thumbnails
 from mp4_small_analyser.models.verdict import Severity, Verdict
 from mp4_small_analyser.models.video import VideoAnalysis
 
@@ -37,3 +38,6 @@ class Results(Model):
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
+    thumbnails: Thumbnails | None = Field(
+        None, description="Pictures of the video, when the analysis was asked to cut them."
+    )

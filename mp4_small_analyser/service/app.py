@@ -26,8 +26,10 @@ from mp4_small_analyser.service.routes import (
     results,
     submission,
     testing,
+    thumbnails,
 )
 from mp4_small_analyser.service.runtime import Runtime
+from mp4_small_analyser.service.web.console import install_console
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends
 
@@ -38,7 +40,7 @@ Technical QC of MP4 files by URL. Submit a batch to `POST /mp4_small_analyser`:
 with callback URLs it is queued (202) and each result is sent to its callback;
 without, it is analysed while you wait (200, small batches only). Results are
 kept and readable by task (`GET /callback/{task_id}`) and by batch
-(`GET /callback/batch/{batch_id}`).
+(`GET /callback/batch/{batch_id}`). The web console is at [/console/](console/).
 """
 
 
@@ -65,6 +67,9 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI is served from the package by the console (web/docs.py), not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
@@ -74,6 +79,8 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
     app.include_router(results.router)
     app.include_router(profiles.router)
     app.include_router(redelivery.router)
+    app.include_router(thumbnails.router)
     if settings.enable_test_endpoints:
         app.include_router(testing.router)
+    install_console(app, backends)
     return app

@@ -5,7 +5,10 @@ timeout the child is killed, the task gets `ANALYSIS_TIMEOUT`, and a fresh
 child replaces it; a child that dies (a crash in a native decoder) gives
 `DECODER_CRASHED` and is replaced too. The child ignores SIGINT/SIGTERM (the
 parent decides) and exits by itself when its parent goes away. The service's
-workers and `mp4-analyser analyse` both run every file this way.
+workers and `mp4-analyser analyse` both run every file this way. With a
+thumbnail store, the child also cuts thumbnails and sends their pictures with
+the result; the parent stores them before handing the result on, so a child
+killed halfway leaves no pictures behind.
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mp4_small_analyser.analysis.judging import ProfileDocument
 from mp4_small_analyser.errors import ErrorCode
-from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
+from mp4_small_analyser.models import (
+    CompletedResult,
+    FailedResult,
+    ImageFile,
+    task_result_adapter,
+)
 from mp4_small_analyser.options import AnalysisOptions, SourceLimits
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.stores.messages import AnalyseMessage
+from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +82,11 @@ class AnalysisProcess:
         *,
         context: SpawnContext | ForkContext | ForkServerContext | None = None,
         logs: ChildLogs = "text",
+        thumbnails: ThumbnailStore | None = None,
     ) -> None:
         self._limits = limits
         self._timeout = timeout
+        self._thumbnails = thumbnails
         # spawn by default: the parent runs threads, which a fork would copy mid-flight.
         self._context = context or multiprocessing.get_context("spawn")
         self._logs = logs
@@ -113,7 +124,8 @@ class AnalysisProcess:
         started = time.monotonic()
         try:
             self._wait_ready(conn)
-            conn.send((job.model_dump_json(), self._limits.model_dump_json()))
+            cut = self._thumbnails is not None
+            conn.send((job.model_dump_json(), self._limits.model_dump_json(), cut))
             if not conn.poll(self._timeout):
                 self._replace()
                 return failed_result(
@@ -123,7 +135,8 @@ class AnalysisProcess:
                     "and was stopped",
                     time.monotonic() - started,
                 )
-            return task_result_adapter.validate_json(conn.recv())
+            result_json, images = conn.recv()
+            return self._keep_thumbnails(task_result_adapter.validate_json(result_json), images)
         except (EOFError, OSError):
             if self._interrupted.is_set():
                 raise AnalysisInterruptedError(job.task_id) from None
@@ -147,6 +160,21 @@ class AnalysisProcess:
             "probably damaged",
             elapsed,
         )
+
+    def _keep_thumbnails(
+        self, result: CompletedResult | FailedResult, images: list[ImageFile]
+    ) -> CompletedResult | FailedResult:
+        """Store the pictures the result names; if they cannot be, the result names none
+        (a result is worth more than its thumbnails)."""
+        if self._thumbnails is None or not images or not isinstance(result, CompletedResult):
+            return result
+        try:
+            self._thumbnails.put(result.task_id, images)
+        except Exception:
+            logger.exception("thumbnails not stored; the result goes without them")
+            results = result.results.model_copy(update={"thumbnails": None})
+            return result.model_copy(update={"results": results})
+        return result
 
     def interrupt(self) -> None:
         """Stop the running analysis from another thread (shutdown)."""
@@ -186,24 +214,25 @@ def _child_main(conn: Connection, logs: ChildLogs) -> None:
     # which exits with the parent. Either way, this child is orphaned when it goes.
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _configure_child_logging(logs)
-    from mp4_small_analyser.analysis.task import run_task
+    from mp4_small_analyser.analysis.task import run_task_with_thumbnails
 
     conn.send(_READY)
     while True:
         try:
-            job_json, limits_json = conn.recv()
+            job_json, limits_json, cut = conn.recv()
         except (EOFError, OSError):
             return
         job = AnalysisJob.model_validate_json(job_json)
-        result = run_task(
+        output = run_task_with_thumbnails(
             job.file_url,
             task_id=job.task_id,
             batch_id=job.batch_id,
             options=job.options,
             profile=job.profile,
             limits=SourceLimits.model_validate_json(limits_json),
+            cut=cut,
         )
-        conn.send(result.model_dump_json())
+        conn.send((output.result.model_dump_json(), list(output.images)))
 
 
 def _configure_child_logging(logs: ChildLogs) -> None:

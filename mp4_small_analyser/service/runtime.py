@@ -60,7 +60,10 @@ class LocalRuntime:
         self._wake = threading.Condition()
         self._slots = [
             AnalysisProcess(
-                settings.source_limits(), settings.analysis_timeout, logs=settings.log_format
+                settings.source_limits(),
+                settings.analysis_timeout,
+                logs=settings.log_format,
+                thumbnails=backends.thumbnails,
             )
             for _ in range(settings.workers)
         ]
@@ -75,6 +78,10 @@ class LocalRuntime:
         purged = self._backends.store.purge_expired()
         if purged:
             logger.info("deleted %d expired record(s)", purged)
+        if self._backends.thumbnails is not None:
+            purged = self._backends.thumbnails.purge_expired()
+            if purged:
+                logger.info("deleted the thumbnails of %d expired task(s)", purged)
         for index, slot in enumerate(self._slots):
             slot.start()
             self._threads.append(

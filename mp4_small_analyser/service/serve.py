@@ -47,6 +47,7 @@ def banner(settings: Settings, host: str, port: int) -> str:
     base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     lines = [
         f"mp4-small-analyser service listening on {base}",
+        f"  web console    {base}/console/",
         f"  API docs       {base}/docs",
         f"  health         {base}/health",
         f"  submit         POST {base}/mp4_small_analyser",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from mp4_small_analyser.stores.result_store import ResultStore
 from mp4_small_analyser.stores.task_queue import TaskQueue
+from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 
 class BackendUnavailableError(RuntimeError):
@@ -23,3 +24,5 @@ class Backends:
     """Analyses to run."""
     deliveries: TaskQueue
     """Callback retries (the same queue as `tasks` on SQS)."""
+    thumbnails: ThumbnailStore | None = None
+    """Where workers keep thumbnails and pages read them; None: none are cut."""

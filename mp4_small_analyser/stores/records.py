@@ -157,6 +157,14 @@ class BatchSummary(BaseModel):
         return self.completed + self.failed == self.total
 
 
+class BatchDigest(BaseModel):
+    """One batch in a list of recent batches: when it was submitted and how far it got."""
+
+    batch_id: str
+    submitted_at: str = Field(description="Timestamp of the batch's first record.")
+    summary: BatchSummary
+
+
 class BatchPage(BaseModel):
     """One page of a batch's tasks (latest record each, in submission order)."""
 

@@ -14,7 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from mp4_small_analyser.stores.records import BatchPage, BatchSummary, RecordUpdate, TaskRecord
+from mp4_small_analyser.stores.records import (
+    BatchDigest,
+    BatchPage,
+    BatchSummary,
+    RecordUpdate,
+    TaskRecord,
+)
 
 
 class RecordNotFoundError(LookupError):
@@ -57,6 +63,10 @@ class ResultStore(Protocol):
 
     def batch_summary(self, batch_id: str) -> BatchSummary:
         """Counts of the batch's tasks by the status of their latest record."""
+
+    def recent_batches(self, limit: int) -> list[BatchDigest]:
+        """The `limit` batches submitted last (by their first record), newest first, each
+        with its `batch_summary`; may trail writes as the batch views do."""
 
     def newest(self, limit: int) -> list[TaskRecord]:
         """The most recent records of any task, newest first (a debugging view)."""

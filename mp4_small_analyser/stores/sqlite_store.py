@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 
 from mp4_small_analyser.stores.records import (
+    BatchDigest,
     BatchPage,
     BatchSummary,
     RecordUpdate,
@@ -166,6 +167,22 @@ class SqliteResultStore:
             .fetchall()
         )
         return BatchSummary.of([row[0] for row in rows], [row[1] for row in rows])
+
+    def recent_batches(self, limit: int) -> list[BatchDigest]:
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT batch_id, min(timestamp) AS first_ts FROM records"
+                f" WHERE batch_id IS NOT NULL AND {_LIVE}"
+                " GROUP BY batch_id ORDER BY first_ts DESC, batch_id LIMIT :limit",
+                {"now": time.time(), "limit": limit},
+            )
+            .fetchall()
+        )
+        return [
+            BatchDigest(batch_id=batch_id, submitted_at=first, summary=self.batch_summary(batch_id))
+            for batch_id, first in rows
+        ]
 
     def newest(self, limit: int) -> list[TaskRecord]:
         rows = (

@@ -25,8 +25,9 @@ from .derived import Derived
 
 Kind = Literal["number", "string", "boolean", "datetime", "object", "list", "opaque"]
 
-NOT_RULEABLE = frozenset({"verdict", "profile", "checks"})
-"""Results fields that are judgements themselves: judging them would be circular."""
+NOT_RULEABLE = frozenset({"verdict", "profile", "checks", "thumbnails"})
+"""Results fields that are judgements themselves (judging them would be circular), and the
+thumbnails (pictures cut only where they can be kept: nothing to judge a file by)."""
 
 _AUDIO_UNITS: Mapping[str, str] = {
     "sample_rate": "Hz",

@@ -86,6 +86,16 @@ class PictureResult:
     """Standard deviation of luma as a fraction of the range."""
 
 
+@dataclass(frozen=True)
+class StretchProgress:
+    """Where one kind of stretch stands after the frames added so far."""
+
+    segments: int
+    """Stretches found (closed and long enough)."""
+    open_since: float | None
+    """Start of the stretch under way, long enough yet or not."""
+
+
 class _Stretches:
     """Runs of a state, kept when they last at least `min_duration` seconds (as both filters)."""
 
@@ -102,6 +112,9 @@ class _Stretches:
         if self._start is not None and time - self._start >= self.min_duration:
             self.segments.append((self._start, time))
         self._start = None
+
+    def progress(self) -> StretchProgress:
+        return StretchProgress(len(self.segments), self._start)
 
     def percentage(self, duration: float) -> float:
         if duration <= 0:
@@ -152,6 +165,10 @@ class PictureMeter:
         if not black:
             self._blur.add(frame_blur(frame.small))
             self._blockiness.add(frame_blockiness(frame.native))
+
+    def progress(self) -> tuple[StretchProgress, StretchProgress]:
+        """(black, frozen) after the last frame added: what thumbnails of stretches follow."""
+        return self._black.progress(), self._frozen.progress()
 
     def result(self, duration: float) -> PictureResult:
         """Close open stretches at `duration` (seconds of media analysed) and summarise."""
