@@ -12,10 +12,15 @@ WORKERS ?=
 
 .PHONY: run test lint typecheck pytest tools bench samples docs screenshots clean
 
-run: $(RUN_STAMP)
+SAMPLES := var/samples/video1.mp4 var/samples/video2.mp4
+
+# The service on HOST:PORT (make run PORT=8080 HOST=0.0.0.0), its console, and the sample
+# media served at /samples/ so the printed curl command works from the first minute.
+run: $(RUN_STAMP) $(SAMPLES)
 	@mkdir -p var
 	$(BIN)/mp4-analyser serve --host $(HOST) --port $(PORT) --db var/mp4-analyser.db \
-		--allow-private-urls --enable-test-endpoints $(if $(WORKERS),--workers $(WORKERS))
+		--allow-private-urls --enable-test-endpoints --samples var/samples \
+		$(if $(WORKERS),--workers $(WORKERS))
 
 test: $(TEST_STAMP) tools lint typecheck pytest
 
@@ -44,9 +49,16 @@ tools:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v curl >/dev/null 2>&1 || { \
+		echo "Installing curl (the README's commands are run as written by the tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends curl >/dev/null; }
 
 # Two small videos for the README walk-through, in var/samples/.
-samples: $(RUN_STAMP)
+samples: $(SAMPLES)
+
+$(SAMPLES) &: examples/make_sample_media.py | $(RUN_STAMP)
 	$(BIN)/python examples/make_sample_media.py var/samples
 
 # The QC profile schema and the list of rule-able fields, generated from the models.
@@ -70,11 +82,11 @@ $(VENV)/bin/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -e .
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -e .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
 clean:

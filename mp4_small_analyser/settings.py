@@ -104,6 +104,12 @@ class Settings(ProfileSettings, AnalysisSettings):
         description="GET /test/results and POST /test/simulate (`serve --enable-test-endpoints`"
         "; `make run` sets it); they need the API key when API_KEY is set.",
     )
+    sample_media_dir: Path | None = Field(
+        None,
+        description="A folder served read-only at /samples/, with Range support, so the sample "
+        "media can be submitted by URL when trying the service (`serve --samples`; `make run` "
+        "sets it to var/samples). Off by default; never on AWS.",
+    )
     allowed_s3_buckets: S3BucketNames = Field(
         (),
         description="Comma-separated buckets whose s3:// URLs are accepted; none by default.",

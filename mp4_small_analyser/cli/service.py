@@ -40,6 +40,13 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         action="store_true",
         help="GET /test/results and POST /test/simulate, for local use (ENABLE_TEST_ENDPOINTS)",
     )
+    serve.add_argument(
+        "--samples",
+        type=Path,
+        metavar="DIR",
+        help="serve DIR read-only at /samples/ to try the service on its sample media "
+        "(SAMPLE_MEDIA_DIR; make run: var/samples)",
+    )
     serve.set_defaults(command=_serve)
 
     submit = commands.add_parser(
@@ -99,6 +106,13 @@ def _serve(args: argparse.Namespace) -> int:
         overrides["allow_private_urls"] = True
     if args.enable_test_endpoints:
         overrides["enable_test_endpoints"] = True
+    if args.samples is not None:
+        if not args.samples.is_dir():
+            print(
+                f"mp4-analyser serve: error: --samples: no folder {args.samples}", file=sys.stderr
+            )
+            return 2
+        overrides["sample_media_dir"] = args.samples
     try:
         settings = Settings.model_validate(overrides)
     except ValidationError as exc:

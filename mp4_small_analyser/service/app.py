@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
 
 from mp4_small_analyser import __version__
 from mp4_small_analyser.analysis.judging import ProfileLibrary
@@ -82,5 +83,7 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
     app.include_router(thumbnails.router)
     if settings.enable_test_endpoints:
         app.include_router(testing.router)
+    if settings.sample_media_dir is not None:
+        app.mount("/samples", StaticFiles(directory=settings.sample_media_dir), name="samples")
     install_console(app, backends)
     return app

@@ -7,6 +7,7 @@ right even for `--port 0` (an ephemeral port, as the tests use).
 from __future__ import annotations
 
 import socket
+from urllib.parse import quote
 
 import uvicorn
 
@@ -61,4 +62,22 @@ def banner(settings: Settings, host: str, port: int) -> str:
         f"  store {settings.database_path} · {settings.workers} worker(s)"
         + (" · private URLs allowed" if settings.allow_private_urls else "")
     )
+    lines += next_steps(settings, base)
     return "\n".join(lines)
+
+
+def next_steps(settings: Settings, base: str) -> list[str]:
+    """Where to go next: the console, and one command that analyses the sample media."""
+    lines = ["", f"Next: open {base}/console/ in a browser."]
+    folder = settings.sample_media_dir
+    samples = sorted(folder.glob("*.mp4"))[: settings.max_sync_files] if folder else []
+    if not samples or not settings.allow_private_urls:
+        return lines
+    urls = ", ".join(f'"{base}/samples/{quote(path.name)}"' for path in samples)
+    lines += [
+        "Analyse the sample media, from another terminal (answered when done, ~10 s):",
+        f"  curl -s {base}/mp4_small_analyser -H 'content-type: application/json' \\",
+        f"    -d '{{\"files_url\": [{urls}]}}'",
+        "then see the batch in the console.",
+    ]
+    return lines
