@@ -2,8 +2,10 @@
 
 Audio comes out as float32 blocks (channels x samples, full scale = 1.0);
 video as sampled luma frames, both small (for black/freeze/brightness) and
-native (for blockiness, which needs the codec's 8x8 grid intact). Streams not
-being measured are discarded in the demuxer, so the mov demuxer skips their
+native (for blockiness, which needs the codec's 8x8 grid intact), each with
+its decoded frame. At the every-frame depth the frames between samples come
+too, as `VideoPicture`s (the decoded frame, no copy). Streams not being
+measured are discarded in the demuxer, so the mov demuxer skips their
 samples without reading them from a remote source.
 """
 
@@ -51,6 +53,17 @@ class LumaFrame:
     """uint8 luma at the coded size."""
     full_range: bool
     key_frame: bool
+    picture: VideoFrame | None = None
+    """The decoded frame itself (a reference, no copy), for the meters that need chroma."""
+
+
+@dataclass(frozen=True)
+class VideoPicture:
+    """A decoded frame between two samples (every-frame depth only)."""
+
+    time: float
+    """Seconds from the start of the stream."""
+    picture: VideoFrame
 
 
 def open_container(source: ByteSource) -> InputContainer:
@@ -89,9 +102,9 @@ class _Track(ABC, Generic[_Stream, _Frame]):
         self.done = False
 
     @abstractmethod
-    def feed(self, frame: _Frame) -> list[np.ndarray | LumaFrame]: ...
+    def feed(self, frame: _Frame) -> list[np.ndarray | LumaFrame | VideoPicture]: ...
 
-    def flush(self) -> list[np.ndarray | LumaFrame]:
+    def flush(self) -> list[np.ndarray | LumaFrame | VideoPicture]:
         return []
 
 
@@ -107,7 +120,7 @@ class _AudioTrack(_Track[AudioStream, AudioFrame]):
         self.pending_samples = 0
         self.emitted = 0
 
-    def feed(self, frame: AudioFrame) -> list[np.ndarray | LumaFrame]:
+    def feed(self, frame: AudioFrame) -> list[np.ndarray | LumaFrame | VideoPicture]:
         for converted in self.resampler.resample(frame):
             chunk = converted.to_ndarray().reshape(self.format.channels, -1)
             room = self.limit - self.emitted - self.pending_samples
@@ -123,7 +136,7 @@ class _AudioTrack(_Track[AudioStream, AudioFrame]):
             return self.flush()
         return []
 
-    def flush(self) -> list[np.ndarray | LumaFrame]:
+    def flush(self) -> list[np.ndarray | LumaFrame | VideoPicture]:
         if not self.pending:
             return []
         block = np.concatenate(self.pending, axis=1)
@@ -138,7 +151,12 @@ class _AudioTrack(_Track[AudioStream, AudioFrame]):
 
 class _VideoTrack(_Track[VideoStream, VideoFrame]):
     def __init__(
-        self, stream: VideoStream, max_duration: float, sample_rate: float, keyframes_only: bool
+        self,
+        stream: VideoStream,
+        max_duration: float,
+        sample_rate: float,
+        keyframes_only: bool,
+        every_frame: bool = False,
     ) -> None:
         super().__init__(stream, max_duration)
         # Slice threads only (PyAV's default): frame threading adds a frame of latency per
@@ -146,9 +164,10 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         # in parallel by processes instead.
         stream.thread_type = "SLICE"
         frame_rate = float(stream.average_rate or 0)
+        self.every_frame = every_frame and not keyframes_only
         if keyframes_only:
             stream.codec_context.skip_frame = "NONKEY"
-        elif frame_rate >= 4 * sample_rate:
+        elif not self.every_frame and frame_rate >= 4 * sample_rate:
             # Sampling a few frames a second: B-frames can go undecoded (no I or P frame
             # refers to them), which more than halves decoding time for typical streams; a
             # sampled instant then takes the next I or P frame, a few frames later at most.
@@ -160,7 +179,7 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         self.next_time = 0.0
         self.last_time = 0.0
 
-    def feed(self, frame: VideoFrame) -> list[np.ndarray | LumaFrame]:
+    def feed(self, frame: VideoFrame) -> list[np.ndarray | LumaFrame | VideoPicture]:
         if frame.time is None:
             return []
         time = float(frame.time) - self.start
@@ -170,7 +189,7 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         self.produced += 1
         self.last_time = max(self.last_time, time)
         if not self.keyframes_only and time + 1e-6 < self.next_time:
-            return []
+            return [VideoPicture(time, frame)] if self.every_frame else []
         # Sample at fixed instants, taking the first frame at or after each one.
         self.next_time = (
             time + self.interval
@@ -183,8 +202,9 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
 class MediaDecoder:
     """One pass over the file decoding the measured audio and video tracks together.
 
-    Iterating yields audio blocks (float32, channels x n) and `LumaFrame`s in
-    demux order. A track that fails is recorded in `audio_error` / `video_error`
+    Iterating yields audio blocks (float32, channels x n), `LumaFrame`s (the
+    samples) and, with `every_frame`, a `VideoPicture` for each frame between
+    samples, in demux order. A track that fails is recorded in `audio_error` / `video_error`
     and dropped; the other track goes on. The pass stops early once every
     track has reached `max_duration`.
     """
@@ -198,6 +218,7 @@ class MediaDecoder:
         max_duration: float,
         video_sample_rate: float = 2.0,
         keyframes_only: bool = False,
+        every_frame: bool = False,
     ) -> None:
         self._container = container
         keep = {i for i in (audio_index, video_index) if i is not None}
@@ -214,6 +235,7 @@ class MediaDecoder:
                 max_duration,
                 video_sample_rate,
                 keyframes_only,
+                every_frame,
             )
             if video_index is not None
             else None
@@ -224,7 +246,7 @@ class MediaDecoder:
         if self.video is not None and video_index is not None:
             self._tracks[video_index] = self.video
 
-    def __iter__(self) -> Iterator[np.ndarray | LumaFrame]:
+    def __iter__(self) -> Iterator[np.ndarray | LumaFrame | VideoPicture]:
         streams = [track.stream for track in self._tracks.values()]
         try:
             for packet in self._container.demux(streams):
@@ -258,7 +280,9 @@ class MediaDecoder:
         return track.error or "no frame could be decoded"
 
 
-def _feed(track: _AudioTrack | _VideoTrack, frame: object) -> list[np.ndarray | LumaFrame]:
+def _feed(
+    track: _AudioTrack | _VideoTrack, frame: object
+) -> list[np.ndarray | LumaFrame | VideoPicture]:
     """Frames of the type the track decodes; anything else (subtitles) is not ours."""
     if isinstance(track, _AudioTrack):
         return track.feed(frame) if isinstance(frame, AudioFrame) else []
@@ -304,7 +328,7 @@ def luma_frames(
 
 def _luma(frame: VideoFrame, time: float) -> LumaFrame:
     native, full_range = _native_luma(frame)
-    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame))
+    return LumaFrame(time, _downscale(native), native, full_range, bool(frame.key_frame), frame)
 
 
 def _native_luma(frame: VideoFrame) -> tuple[np.ndarray, bool]:

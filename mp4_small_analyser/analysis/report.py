@@ -12,12 +12,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from av.video.stream import VideoStream
+
 from mp4_small_analyser.analysis.audio.meters import AudioMeters
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
     LumaFrame,
     MediaDecoder,
     TrackDecodeError,
+    VideoPicture,
     audio_format,
     open_container,
 )
@@ -29,7 +32,7 @@ from mp4_small_analyser.analysis.judging.checks import (
 )
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
 from mp4_small_analyser.analysis.picture.measures import picture_measures
-from mp4_small_analyser.analysis.picture.meter import PictureMeter
+from mp4_small_analyser.analysis.picture.meters import PictureMeters, StreamTraits
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.models import (
     AudioAnalysis,
@@ -97,16 +100,21 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             max_duration=options.max_media_duration,
             video_sample_rate=options.video_sample_rate,
             keyframes_only=options.video_keyframes_only,
+            every_frame=options.video_every_frame,
         )
         audio_meters = (
             AudioMeters(audio_format(container, audio_index), options)
             if audio_index is not None
             else None
         )
-        picture = PictureMeter(options) if video_index is not None else None
+        picture = (
+            PictureMeters(options, _traits(decoder.video.stream))
+            if decoder.video is not None
+            else None
+        )
         with _InBackground(picture.add if picture else None) as add_frame:
             for item in decoder:
-                if isinstance(item, LumaFrame):
+                if isinstance(item, LumaFrame | VideoPicture):
                     add_frame(item)
                 elif audio_meters is not None:
                     audio_meters.add(item)
@@ -121,7 +129,8 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))
             else:
-                measured.video = picture_measures(picture.result(_analysed_video(decoder, found)))
+                analysed = picture.result(_analysed_video(decoder, found), decoder.video.produced)
+                measured.video = picture_measures(analysed, options)
                 if decoder.video.truncated:
                     measured.notes.append(analysis_truncated("video", options.max_media_duration))
     return measured
@@ -143,16 +152,18 @@ class _InBackground:
     frame overlap the decoding of the next. At most `depth` frames wait, bounding memory.
     """
 
-    def __init__(self, consume: Callable[[LumaFrame], None] | None, depth: int = 4) -> None:
+    def __init__(
+        self, consume: Callable[[LumaFrame | VideoPicture], None] | None, depth: int = 4
+    ) -> None:
         self._consume = consume
         self._depth = depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picture")
         self._pending: deque[Future[None]] = deque()
 
-    def __enter__(self) -> Callable[[LumaFrame], None]:
+    def __enter__(self) -> Callable[[LumaFrame | VideoPicture], None]:
         return self._submit
 
-    def _submit(self, frame: LumaFrame) -> None:
+    def _submit(self, frame: LumaFrame | VideoPicture) -> None:
         if self._consume is None:
             return
         self._pending.append(self._pool.submit(self._consume, frame))
@@ -165,6 +176,16 @@ class _InBackground:
                 self._pending.popleft().result()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _traits(stream: VideoStream) -> StreamTraits:
+    context = stream.codec_context
+    aspect = context.sample_aspect_ratio
+    return StreamTraits(
+        frame_rate=float(stream.average_rate or 25),
+        sample_aspect_ratio=float(aspect) if aspect else 1.0,
+        field_order=int(context.field_order),
+    )
 
 
 def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:

@@ -46,6 +46,11 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--fast", action="store_true", help="picture metrics on keyframes only (much faster)"
     )
     analyse.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="decode every frame: flashes (BT.1702), shot cuts, TI, interlace (about 3x slower)",
+    )
+    analyse.add_argument(
         "--max-duration",
         type=float,
         default=AnalysisOptions.model_fields["max_media_duration"].default,
@@ -78,6 +83,7 @@ def _analyse(args: argparse.Namespace) -> int:
             audio_metrics=not args.no_audio_metrics,
             video_metrics=not args.no_video_metrics,
             video_keyframes_only=args.fast,
+            video_every_frame=args.every_frame,
             max_media_duration=args.max_duration,
         )
         limits = SourceLimits(max_file_size=args.max_file_size)

@@ -9,6 +9,22 @@ from "zero".
 from mp4_small_analyser.models.audio import AudioAnalysis, AudioFacts, AudioMeasures, Clipping
 from mp4_small_analyser.models.base import Segment
 from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.picture import (
+    ActiveArea,
+    Bars,
+    ChannelLevels,
+    Flashes,
+    FlashSegment,
+    FramingSegment,
+    Interlace,
+    Levels,
+    PictureDepth,
+    PictureSampling,
+    RepeatedFields,
+    ScanCounts,
+    Shots,
+    Unmeasured,
+)
 from mp4_small_analyser.models.results import Check, Results
 from mp4_small_analyser.models.scoring import QualityScore
 from mp4_small_analyser.models.task import (
@@ -23,24 +39,38 @@ from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict,
 from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
 
 __all__ = [
+    "ActiveArea",
     "AudioAnalysis",
     "AudioFacts",
     "AudioMeasures",
+    "Bars",
+    "ChannelLevels",
     "Check",
     "Clipping",
     "Color",
     "CompletedResult",
     "FailedResult",
     "FileInfo",
+    "FlashSegment",
+    "Flashes",
+    "FramingSegment",
+    "Interlace",
+    "Levels",
     "Metadata",
+    "PictureDepth",
     "PictureMeasures",
+    "PictureSampling",
     "QualityScore",
+    "RepeatedFields",
     "Results",
+    "ScanCounts",
     "Segment",
     "Severity",
     "SeverityCounts",
+    "Shots",
     "TaskResult",
     "Track",
+    "Unmeasured",
     "Verdict",
     "VerdictStatus",
     "VideoAnalysis",

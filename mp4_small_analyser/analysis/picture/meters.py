@@ -1,0 +1,242 @@
+"""Every picture meter fed from one decoded video track, at the depth the options ask for.
+
+Two depths (docs/quality.md, "Picture depth"):
+
+- `sampled` (the default) and `keyframes` (`--fast`): the decoder hands over about two
+  frames a second (B-frames not decoded) or the keyframes. Each sample goes to the black/
+  frozen/blur/blockiness meter and to the meters that need only separate pictures: active
+  area and SI on every sample, levels once a second (a 1080p histogram costs ~5 ms).
+- `every_frame`: every frame is decoded. Flashes, cuts and the TI peak search need every
+  frame, so each is shrunk to at most 90 lines (`planes.small_picture`, ~0.4 ms at 720p)
+  and only those meters see it; coded-size work stays on the samples as above, plus TI of
+  each sample with the frame before it, TI at the coded size where the small picture's TI
+  reaches a new maximum or a cut fires (TI's maximum is there: 22 such pairs in 250 frames
+  of the benchmark clip), and an idet triplet every `cadence_free_stride` frames (~0.5 s).
+  Measured on the 2-core box: ~0.8 ms of meters a 720p frame on top of decoding.
+
+Decoded frames are held by reference (PyAV frames own refcounted buffers that the
+decoder does not reuse while referenced): keeping the previous frame and a pending
+triplet costs no copy. Memory: three decoded frames, the flash meter's state (< 1 MB),
+histograms; a 10-minute 1080p file peaked at 128 MB RSS for the whole process.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from av.video.frame import VideoFrame
+
+from mp4_small_analyser.analysis.decode import LumaFrame, VideoPicture
+from mp4_small_analyser.analysis.picture.active_area import ActiveAreaMeter, ActiveAreaResult
+from mp4_small_analyser.analysis.picture.cuts import CutMeter, CutsResult
+from mp4_small_analyser.analysis.picture.flashes import FlashMeter, FlashResult
+from mp4_small_analyser.analysis.picture.interlace import (
+    InterlaceMeter,
+    InterlaceResult,
+    SignalledScan,
+    signalled_order,
+)
+from mp4_small_analyser.analysis.picture.levels import LevelsMeter, LevelsResult
+from mp4_small_analyser.analysis.picture.meter import PictureMeter, PictureResult
+from mp4_small_analyser.analysis.picture.planes import F32, U8, Planes, frame_planes, small_picture
+from mp4_small_analyser.analysis.picture.sampling import Coverage, GapTracker
+from mp4_small_analyser.analysis.picture.siti import SiTiMeter, SiTiResult, row_step
+from mp4_small_analyser.options import AnalysisOptions
+
+Depth = Literal["sampled", "keyframes", "every_frame"]
+
+STATISTICS_INTERVAL = 1.0
+"""Seconds between the pictures whose levels are measured."""
+TI_PEAK_SHARE = 1.0
+"""A frame whose small-picture TI reaches this share of the highest so far gets its TI at the
+coded size (for TI max). At 1.0 (a new running maximum) that is a few frames per shot plus
+every cut; at 0.97 it was a third of the frames of steady motion (2 ms each at 1080p)."""
+CADENCE = (2, 3, 5)
+"""Periods of field cadences (2:2, 3:3 and 2:3 pulldown) that the interlace stride avoids."""
+INTERLACE_COLUMNS = 640
+"""idet looks only at vertical structure: every n-th column, so that about this many remain."""
+
+
+def depth_of(options: AnalysisOptions) -> Depth:
+    if options.video_keyframes_only:
+        return "keyframes"
+    return "every_frame" if options.video_every_frame else "sampled"
+
+
+def cadence_free_stride(frames: float) -> int:
+    """The first whole number of frames >= `frames` sharing no factor with 2, 3 or 5.
+
+    Triplets taken every 15 frames of 3:2-pulldown 30 fps video would all fall
+    on the same phase of the 5-frame cadence and see no repeated field.
+    """
+    stride = max(1, math.ceil(frames - 1e-9))
+    while stride > 1 and any(stride % p == 0 for p in CADENCE):
+        stride += 1
+    return stride
+
+
+@dataclass(frozen=True)
+class StreamTraits:
+    """What the meters need to know of the stream beyond its frames."""
+
+    frame_rate: float
+    sample_aspect_ratio: float
+    field_order: int
+    """FFmpeg's AVFieldOrder from the codec parameters."""
+
+
+@dataclass(frozen=True)
+class PictureResults:
+    depth: Depth
+    frames_decoded: int
+    coverage: Coverage
+    basic: PictureResult
+    """Black, frozen, blur, blockiness, brightness, contrast."""
+    active_area: ActiveAreaResult | None
+    levels: LevelsResult | None
+    siti: SiTiResult
+    interlace: InterlaceResult | None
+    cuts: CutsResult | None
+    flashes: FlashResult | None
+
+
+class _SampledMeters:
+    """The measures that need only separate pictures: active area, levels, SI."""
+
+    def __init__(self, sample_aspect_ratio: float) -> None:
+        self._next_statistics = 0.0
+        self.area = ActiveAreaMeter(sample_aspect_ratio=sample_aspect_ratio)
+        self.levels = LevelsMeter()
+        self.siti = SiTiMeter()
+
+    def add(self, planes: Planes, time: float) -> None:
+        self.area.add(planes.y, time)
+        self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
+        if time + 1e-6 >= self._next_statistics:
+            self._next_statistics = max(self._next_statistics + STATISTICS_INTERVAL, time)
+            self.levels.add(planes.y, planes.u, planes.v, planes.full_range)
+
+
+class _EveryFrameMeters:
+    """Flashes, cuts, TI and interlace: `add` every decoded frame in presentation order."""
+
+    def __init__(self, frame_rate: float, siti: SiTiMeter, sample_interval: float) -> None:
+        self._stride = cadence_free_stride(frame_rate * sample_interval)
+        self.siti = siti
+        self.flashes = FlashMeter()
+        self.cuts = CutMeter()
+        self.interlace = InterlaceMeter()
+        self.interlaced_flags = 0
+        self.frames = 0
+        self._previous: Planes | None = None
+        self._waiting: tuple[list[U8], list[U8]] | None = None
+        """(previous, current) fields of a triplet waiting for its next picture."""
+        self._small_previous: F32 | None = None
+        self._small_ti_max = 0.0
+
+    def add(self, frame: VideoFrame, planes: Planes, time: float, sample: bool) -> None:
+        self.frames += 1
+        self.interlaced_flags += bool(frame.interlaced_frame)
+        small = small_picture(planes, time)
+        self.flashes.add(small)
+        self.cuts.add(small.y, time)
+        previous = self._previous
+        fields = _fields(planes)
+        if self._waiting is not None:
+            self.interlace.add_triplet(*self._waiting, fields)
+            self._waiting = None
+        peak = self._ti_peak(small.y)
+        if previous is not None and previous.y.shape == planes.y.shape:
+            step = row_step(planes.y.shape[0])
+            if sample:
+                self.siti.add_ti(previous.y, planes.y, planes.full_range, step=step)
+            elif peak:
+                self.siti.add_ti(previous.y, planes.y, planes.full_range, in_mean=False, step=step)
+        self._small_previous = small.y
+        if (self.frames - 1) % self._stride == 0:
+            self._waiting = (_fields(previous) if previous is not None else fields, fields)
+        self._previous = planes
+
+    def _ti_peak(self, small: F32) -> bool:
+        """Whether this frame may hold TI's maximum: a cut, or the small picture's TI at its
+        running maximum (small and coded-size TI rise and fall together)."""
+        before = self._small_previous
+        if before is None or before.shape != small.shape:
+            return False
+        small_ti = float(np.std(small - before))
+        peak = small_ti >= TI_PEAK_SHARE * self._small_ti_max
+        self._small_ti_max = max(self._small_ti_max, small_ti)
+        return peak or self.cuts.last_score >= self.cuts.threshold
+
+    def close(self) -> None:
+        if self._waiting is not None:
+            self.interlace.add_triplet(*self._waiting, self._waiting[1])
+            self._waiting = None
+
+
+def _fields(planes: Planes) -> list[U8]:
+    """The luma idet reads, every n-th column (vertical structure, all idet sees, is kept)."""
+    column_step = max(1, planes.y.shape[1] // INTERLACE_COLUMNS)
+    return [planes.y[:, ::column_step]]
+
+
+class PictureMeters:
+    """Streaming: `add` each `LumaFrame` (sample) and `VideoPicture` in order, then `result`."""
+
+    def __init__(self, options: AnalysisOptions, traits: StreamTraits) -> None:
+        self.depth = depth_of(options)
+        self._traits = traits
+        self.meter = PictureMeter(options)
+        self._sampled = _SampledMeters(traits.sample_aspect_ratio)
+        self._every = (
+            _EveryFrameMeters(
+                traits.frame_rate, self._sampled.siti, 1.0 / options.video_sample_rate
+            )
+            if self.depth == "every_frame"
+            else None
+        )
+        self._gaps = GapTracker()
+        self._last_time = 0.0
+
+    def add(self, item: LumaFrame | VideoPicture) -> None:
+        self._last_time = max(self._last_time, item.time)
+        sample = isinstance(item, LumaFrame)
+        if isinstance(item, LumaFrame):
+            self.meter.add(item)
+            self._gaps.add(item.time)
+        if item.picture is None:
+            return
+        planes = frame_planes(item.picture)
+        if sample:
+            self._sampled.add(planes, item.time)
+        if self._every is not None:
+            self._every.add(item.picture, planes, item.time, sample)
+
+    def result(self, duration: float, frames_decoded: int) -> PictureResults:
+        """Summaries, open stretches closed at `duration` (seconds of media analysed)."""
+        end = max(duration, self._last_time)
+        every = self._every
+        interlace = cuts = flashes = None
+        if every is not None:
+            every.close()
+            signalled = SignalledScan(
+                signalled_order(self._traits.field_order), every.interlaced_flags, every.frames
+            )
+            interlace = every.interlace.result(signalled) if every.frames else None
+            cuts = every.cuts.result(end)
+            flashes = every.flashes.result()
+        return PictureResults(
+            depth=self.depth,
+            frames_decoded=frames_decoded,
+            coverage=self._gaps.coverage(end, every_frame=every is not None),
+            basic=self.meter.result(duration),
+            active_area=self._sampled.area.result(end),
+            levels=self._sampled.levels.result(),
+            siti=self._sampled.siti.result(),
+            interlace=interlace,
+            cuts=cuts,
+            flashes=flashes,
+        )
