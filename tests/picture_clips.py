@@ -1,12 +1,15 @@
-"""Test media with known truth, generated with PyAV (libx264).
+"""Test media with known truth for the picture depth measures, generated with PyAV (libx264).
 
 Every clip is a few seconds of small pictures so the whole set encodes in
 about half a minute on one core. Frames are built in YCbCr so levels are
-exact (no swscale rounding) where a test depends on them.
+exact (no swscale rounding) where a test depends on them. `CATALOGUE` names
+each clip with what it should measure; the `picture_clips` fixture
+(tests/fixtures_media.py) makes each one on first use.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -274,7 +277,7 @@ def levels_clip(path: Path, kind: str, seconds: float = 1.0) -> Clip:
         w,
         h,
         full_range=kind == "limited_in_full",
-        crf=8,
+        crf=0,  # lossless: every frame keeps the exact codes of the columns and patches
     )
 
 
@@ -339,3 +342,72 @@ def equal_luminance_grey(rgb: tuple[float, float, float], gamma: float = 2.4) ->
 
 def time_of(frame_index: int, fps: int) -> float:
     return frame_index / fps
+
+
+# ---------------------------------------------------------------- catalogue
+
+RED = (1.0, 0.0, 0.0)
+RED_GREY = equal_luminance_grey(RED)
+
+
+@dataclass(frozen=True)
+class Item:
+    make: Callable[[Path], Clip]
+    truth: str
+
+
+CATALOGUE: dict[str, Item] = {
+    "letterbox": Item(
+        lambda p: letterbox_clip(p, lambda t: (44, 44, 0, 0)),
+        "bars 44 px top and bottom in 640x360 (a 2.35:1 picture)",
+    ),
+    "pillarbox": Item(
+        lambda p: letterbox_clip(p, lambda t: (0, 0, 80, 80)),
+        "bars 80 px left and right (4:3 in 16:9)",
+    ),
+    "tff_progressive_coded": Item(
+        lambda p: interlaced_clip(p, True), "TFF fields from two instants, coded progressive"
+    ),
+    "bff_progressive_coded": Item(
+        lambda p: interlaced_clip(p, False), "BFF fields from two instants, coded progressive"
+    ),
+    "bff_content_tff_coded": Item(
+        interlaced_clip_mislabelled, "BFF content coded interlaced TFF: field order mismatch"
+    ),
+    "progressive_motion": Item(progressive_motion_clip, "progressive, the same motion"),
+    "telecine": Item(telecine_clip, "3:2 pulldown, a field repeated in 2 frames of 5"),
+    "levels_legal": Item(lambda p: levels_clip(p, "legal"), "16-235, flagged limited"),
+    "levels_full_in_limited": Item(
+        lambda p: levels_clip(p, "full_in_limited"), "0-255 content flagged limited"
+    ),
+    "levels_limited_in_full": Item(
+        lambda p: levels_clip(p, "limited_in_full"), "16-235 content flagged full"
+    ),
+    "levels_chroma_out": Item(
+        lambda p: levels_clip(p, "chroma_out"), "legal luma, Cb down to 4 and Cr up to 251"
+    ),
+    "cuts": Item(cuts_clip, "hard cuts at 1.0, 2.2 and 3.6 s (frames 25, 55, 90)"),
+    "flash_10hz": Item(lambda p: flash_clip(p, 10.0), "full-screen 10 flashes/s: fails"),
+    "flash_1hz": Item(lambda p: flash_clip(p, 1.0), "full-screen 1 flash/s: passes"),
+    "flash_red_5hz": Item(
+        lambda p: flash_clip(p, 5.0, dark=(RED_GREY,) * 3, bright=RED),
+        "saturated red against the grey of equal luminance 5/s: red fails, general passes",
+    ),
+}
+
+
+class PictureClips:
+    """Each catalogue clip, made on first use into `directory` and kept for the session."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._paths: dict[str, Path] = {}
+        self._lock = threading.Lock()
+
+    def path(self, name: str) -> Path:
+        with self._lock:
+            if name not in self._paths:
+                path = self._directory / f"{name}.mp4"
+                CATALOGUE[name].make(path)
+                self._paths[name] = path
+            return self._paths[name]

@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 from av.video.frame import VideoFrame
 
 from mp4_small_analyser.analysis.decode import LumaFrame, VideoPicture
@@ -41,7 +40,7 @@ from mp4_small_analyser.analysis.picture.interlace import (
 )
 from mp4_small_analyser.analysis.picture.levels import LevelsMeter, LevelsResult
 from mp4_small_analyser.analysis.picture.meter import PictureMeter, PictureResult
-from mp4_small_analyser.analysis.picture.planes import F32, U8, Planes, frame_planes, small_picture
+from mp4_small_analyser.analysis.picture.planes import U8, Planes, frame_planes, small_picture
 from mp4_small_analyser.analysis.picture.sampling import Coverage, GapTracker
 from mp4_small_analyser.analysis.picture.siti import SiTiMeter, SiTiResult, row_step
 from mp4_small_analyser.options import AnalysisOptions
@@ -50,10 +49,8 @@ Depth = Literal["sampled", "keyframes", "every_frame"]
 
 STATISTICS_INTERVAL = 1.0
 """Seconds between the pictures whose levels are measured."""
-TI_PEAK_SHARE = 1.0
-"""A frame whose small-picture TI reaches this share of the highest so far gets its TI at the
-coded size (for TI max). At 1.0 (a new running maximum) that is a few frames per shot plus
-every cut; at 0.97 it was a third of the frames of steady motion (2 ms each at 1080p)."""
+TI_MEAN_ROWS = 60
+"""Rows of each frame whose TI goes into the mean (~0.3 ms at 720p, 0.45 ms at 1080p)."""
 CADENCE = (2, 3, 5)
 """Periods of field cadences (2:2, 3:3 and 2:3 pulldown) that the interlace stride avoids."""
 INTERLACE_COLUMNS = 640
@@ -112,9 +109,10 @@ class _SampledMeters:
         self.levels = LevelsMeter()
         self.siti = SiTiMeter()
 
-    def add(self, planes: Planes, time: float) -> None:
+    def add(self, planes: Planes, time: float, si: bool) -> None:
         self.area.add(planes.y, time)
-        self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
+        if si:
+            self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
         if time + 1e-6 >= self._next_statistics:
             self._next_statistics = max(self._next_statistics + STATISTICS_INTERVAL, time)
             self.levels.add(planes.y, planes.u, planes.v, planes.full_range)
@@ -134,10 +132,9 @@ class _EveryFrameMeters:
         self._previous: Planes | None = None
         self._waiting: tuple[list[U8], list[U8]] | None = None
         """(previous, current) fields of a triplet waiting for its next picture."""
-        self._small_previous: F32 | None = None
-        self._small_ti_max = 0.0
+        self._coarse_ti_max = 0.0
 
-    def add(self, frame: VideoFrame, planes: Planes, time: float, sample: bool) -> None:
+    def add(self, frame: VideoFrame, planes: Planes, time: float) -> None:
         self.frames += 1
         self.interlaced_flags += bool(frame.interlaced_frame)
         small = small_picture(planes, time)
@@ -148,28 +145,37 @@ class _EveryFrameMeters:
         if self._waiting is not None:
             self.interlace.add_triplet(*self._waiting, fields)
             self._waiting = None
-        peak = self._ti_peak(small.y)
         if previous is not None and previous.y.shape == planes.y.shape:
-            step = row_step(planes.y.shape[0])
-            if sample:
-                self.siti.add_ti(previous.y, planes.y, planes.full_range, step=step)
-            elif peak:
-                self.siti.add_ti(previous.y, planes.y, planes.full_range, in_mean=False, step=step)
-        self._small_previous = small.y
+            self._temporal_information(previous, planes)
         if (self.frames - 1) % self._stride == 0:
+            # Idet's triplets and SI on the same cadence-free stride: samples every 0.5 s of
+            # 30 fps pulldown would all see the same phase of its 5-frame cadence.
             self._waiting = (_fields(previous) if previous is not None else fields, fields)
+            self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
         self._previous = planes
 
-    def _ti_peak(self, small: F32) -> bool:
-        """Whether this frame may hold TI's maximum: a cut, or the small picture's TI at its
-        running maximum (small and coded-size TI rise and fall together)."""
-        before = self._small_previous
-        if before is None or before.shape != small.shape:
-            return False
-        small_ti = float(np.std(small - before))
-        peak = small_ti >= TI_PEAK_SHARE * self._small_ti_max
-        self._small_ti_max = max(self._small_ti_max, small_ti)
-        return peak or self.cuts.last_score >= self.cuts.threshold
+    def _temporal_information(self, previous: Planes, planes: Planes) -> None:
+        """TI of every frame on every n-th row for the mean, the starting row advancing each
+        frame so that the mean covers every row; at the coded size's `row_step` where that
+        reaches a new maximum or a cut fires (TI's maximum is there) for the max."""
+        height = planes.y.shape[0]
+        # An odd step takes rows of both fields in every frame: a std over one field's rows
+        # is not the frame's (3:2 pulldown read 9 % low with an even step).
+        step = max(1, height // TI_MEAN_ROWS) | 1
+        coarse = self.siti.add_ti(
+            previous.y,
+            planes.y,
+            planes.full_range,
+            in_max=False,
+            step=step,
+            first_row=self.frames % step,
+        )
+        peak = coarse >= self._coarse_ti_max or self.cuts.last_score >= self.cuts.threshold
+        self._coarse_ti_max = max(self._coarse_ti_max, coarse)
+        if peak:
+            self.siti.add_ti(
+                previous.y, planes.y, planes.full_range, in_mean=False, step=row_step(height)
+            )
 
     def close(self) -> None:
         if self._waiting is not None:
@@ -203,17 +209,15 @@ class PictureMeters:
 
     def add(self, item: LumaFrame | VideoPicture) -> None:
         self._last_time = max(self._last_time, item.time)
-        sample = isinstance(item, LumaFrame)
-        if isinstance(item, LumaFrame):
-            self.meter.add(item)
-            self._gaps.add(item.time)
         if item.picture is None:
             return
         planes = frame_planes(item.picture)
-        if sample:
-            self._sampled.add(planes, item.time)
+        if isinstance(item, LumaFrame):
+            self.meter.add(item)
+            self._gaps.add(item.time)
+            self._sampled.add(planes, item.time, si=self._every is None)
         if self._every is not None:
-            self._every.add(item.picture, planes, item.time, sample)
+            self._every.add(item.picture, planes, item.time)
 
     def result(self, duration: float, frames_decoded: int) -> PictureResults:
         """Summaries, open stretches closed at `duration` (seconds of media analysed)."""

@@ -113,11 +113,11 @@ def _smooth_row(rows: I16) -> I16:
 
 
 def temporal_information(
-    previous: U8, current: U8, full_range: bool = True, step: int = 1
+    previous: U8, current: U8, full_range: bool = True, step: int = 1, first_row: int = 0
 ) -> float:
-    """TI between two pictures: std of the difference (every step-th row)."""
-    diff = full_levels(current[::step], full_range)
-    diff -= full_levels(previous[::step], full_range)
+    """TI between two pictures: std of the difference (every step-th row from `first_row`)."""
+    diff = full_levels(current[first_row::step], full_range)
+    diff -= full_levels(previous[first_row::step], full_range)
     n = diff.size
     mean = float(diff.sum(dtype=np.int64)) / n
     # Integer squares summed in int64: a BLAS float dot is no faster here, and an int32
@@ -181,11 +181,13 @@ class SiTiMeter:
         in_mean: bool = True,
         in_max: bool = True,
         step: int = 1,
-    ) -> None:
-        """TI of a pair; `in_mean=False` for pairs picked for being extreme (they would bias the
-        mean), `in_max=False` for regular samples when the extremes are measured apart."""
-        ti = temporal_information(previous, current, full_range, step)
+        first_row: int = 0,
+    ) -> float:
+        """TI of a pair, returned; `in_mean=False` for pairs picked for being extreme (they
+        would bias the mean), `in_max=False` for pairs measured on too few rows for the max."""
+        ti = temporal_information(previous, current, full_range, step, first_row)
         self._add_ti_value(ti, in_mean, in_max)
+        return ti
 
     def _add_ti_value(self, ti: float, in_mean: bool = True, in_max: bool = True) -> None:
         if in_mean:
