@@ -47,6 +47,7 @@ bench: $(TEST_STAMP) tools
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/full.py
 	$(BIN)/python benchmarks/service.py
+	$(BIN)/python benchmarks/accuracy.py
 
 # `make run` installs the service alone (PyAV, numpy, FastAPI, ...); `make test` adds what
 # the tests need (the AWS and CDK extras, linters, moto): requirements-dev.txt.

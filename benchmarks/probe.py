@@ -28,7 +28,7 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.full import make_clip
-from mp4_small_analyser.analysis.container.boxes import read_layout
+from mp4_small_analyser.analysis.container.layout import read_layout
 from mp4_small_analyser.analysis.container.probe import probe
 from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from mp4_small_analyser.analysis.sources.http import HttpSource

@@ -76,6 +76,9 @@ class AnalysisOptions(BaseModel):
     probe_only: bool = Field(False, description="Container facts only, no decoding.")
     audio_metrics: bool = Field(True, description="Loudness, silence and audio defects.")
     video_metrics: bool = Field(True, description="Black, frozen, blur, blockiness.")
+    max_audio_tracks: int = Field(
+        8, ge=1, le=64, description="Audio tracks measured at most (the first ones, in order)."
+    )
     profile: ProfileName = Field("ebu-r128", description="QC profile the checks judge against.")
     max_media_duration: float = Field(
         600.0, gt=0, description="Seconds of media decoded at most; the rest is not measured."

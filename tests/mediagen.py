@@ -187,6 +187,10 @@ class AudioTrack:
     layout: str | None = None
     language: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    frequency: float = 220.0
+    amplitude: float = 0.5
+    harmonics: bool = True
+    """Channel c plays frequency * (c + 1); False: every channel plays `frequency`."""
 
 
 def write_media(
@@ -256,7 +260,15 @@ def _add_audio(out: Any, spec: AudioTrack) -> Any:
 
 def _encode_tone(out: Any, stream: Any, spec: AudioTrack) -> None:
     samples = np.vstack(
-        [sine(220.0 * (c + 1), spec.seconds, spec.sample_rate) for c in range(spec.channels)]
+        [
+            sine(
+                spec.frequency * (c + 1 if spec.harmonics else 1),
+                spec.seconds,
+                spec.sample_rate,
+                spec.amplitude,
+            )
+            for c in range(spec.channels)
+        ]
     )
     ctx = stream.codec_context
     size = ctx.frame_size or 1024

@@ -19,7 +19,9 @@ from mp4_small_analyser.models import (
     AudioAnalysis,
     Check,
     Clipping,
+    ColourMismatch,
     FileInfo,
+    Hdr,
     Results,
     Track,
     VideoAnalysis,
@@ -450,6 +452,22 @@ def test_every_documented_code_is_produced_somewhere() -> None:
             },
         ),
     ]
+    pq = Hdr(
+        format="PQ10",
+        formats=["PQ10"],
+        mismatches=[ColourMismatch(field="transfer", container="16", bitstream="1")],
+    )
+    hdr_and_lra = results(
+        video={"hdr": pq, "bit_depth": 8},
+        audio={"loudness_range": 3.0, "loudness_range_blocks": 12},
+    )
+    cut = results(tracks=[Track(index=0, type="video", samples_outside_mdat=3)])
+    cut.file_info.truncated, cut.file_info.seconds_missing = True, 2.0
+    header = results(
+        tracks=[Track(index=0, type="video", start_time=0.0, media_duration=2.0)],
+    )
+    header.file_info.duration = 10.0
+    scenarios += [hdr_and_lra, cut, header]
     for scenario in scenarios:
         profile = "web" if scenario.file_info.faststart is False else "ebu-r128"
         produced |= set(codes(run_checks(scenario, profile)))

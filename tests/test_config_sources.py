@@ -42,7 +42,14 @@ DEPLOYMENT_DEFAULTS = {"ANALYSIS_TIMEOUT"}
 # .env.example values that are examples, not defaults; setup-config.sh special-cases them.
 EXAMPLE_ONLY = {"AWS_ACCOUNT_ID", "CLIENT"}
 # Shell variables of the scripts that are not settings.
-SHELL_NAMES = {"BASH_SOURCE", "KNOWN_REGIONS", "PROFILE_ARGS", "PROJECT_ROOT"}
+SHELL_NAMES = {
+    *("BASH_SOURCE", "KNOWN_REGIONS", "MIN_NODE_MAJOR", "PROFILE_ARGS", "PROJECT_ROOT"),
+    "SUPPORTED_NODE_MAJORS",
+    # jsii's own switches, exported by cdk-with-config.sh to replace its banner with one line.
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+    "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION",
+}
 
 Side = Literal["min", "max"]
 

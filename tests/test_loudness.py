@@ -447,9 +447,9 @@ def test_true_peak_search_skips_nothing_that_matters(monkeypatch: pytest.MonkeyP
     interpolated: list[int] = []
     original = PeakMeter._interpolate
 
-    def counting(self: PeakMeter, stretch: np.ndarray) -> None:
+    def counting(self: PeakMeter, channel: int, stretch: np.ndarray) -> None:
         interpolated.append(stretch.size)
-        original(self, stretch)
+        original(self, channel, stretch)
 
     monkeypatch.setattr(PeakMeter, "_interpolate", counting)
     rng = np.random.default_rng(7)
@@ -458,15 +458,21 @@ def test_true_peak_search_skips_nothing_that_matters(monkeypatch: pytest.MonkeyP
     signal = (rng.standard_normal((2, n)) * 0.3 * envelope).astype(np.float32)
     # A late, quieter burst than the first loud one must not hide a later higher peak.
     signal[1, 4 * RATE : 4 * RATE + 960] = 0.9 * np.sin(np.arange(960) * 2.9)
-    expected = max(
-        float(np.abs(np.convolve(channel.astype(np.float64), phase)[:n]).max())
+    per_channel = [
+        max(
+            max(
+                float(np.abs(np.convolve(channel.astype(np.float64), phase)[:n]).max())
+                for phase in ANNEX2_PHASES
+            ),
+            float(np.abs(channel).max()),
+        )
         for channel in signal
-        for phase in ANNEX2_PHASES
-    )
+    ]
     meter = PeakMeter(RATE, 2)
     for block in random_blocks(signal, seed=7):
         meter.add(block)
-    assert meter.true_peak == pytest.approx(max(expected, float(np.abs(signal).max())), rel=1e-6)
+    assert meter.true_peak == pytest.approx(max(per_channel), rel=1e-6)
+    assert meter.channel_true_peaks.tolist() == pytest.approx(per_channel, rel=1e-6)
     assert 0 < sum(interpolated) < signal.size / 2
 
 

@@ -6,9 +6,10 @@ file, tables claiming 2^32 entries, a moov nested 10,000 deep, and a few hundred
 random mutations. Each case has a bounded time (pytest-timeout).
 
 Decisions the tests pin down:
-- a file cut inside its mdat is CORRUPT_FILE even when its moov is intact
-  (faststart): the samples the moov points to are missing, so the file cannot be
-  played to the end; a non-faststart file cut there has lost its moov entirely;
+- a faststart file cut inside its mdat is read: its moov describes the whole
+  programme, so the probe reports it as truncated (how much is missing; the
+  TRUNCATED_FILE check makes it an error) and what is present is still measured;
+  a non-faststart file cut there has lost its moov entirely (CORRUPT_FILE);
 - a box of size 0 is legal ("to the end of the file") and a 64-bit size is
   legal: files using them probe exactly like their ordinary twins.
 """
@@ -24,7 +25,8 @@ import av
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.container.boxes import Box, read_layout
+from mp4_small_analyser.analysis.container.layout import TopBox as Box
+from mp4_small_analyser.analysis.container.layout import read_layout
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.sources.base import ByteSource, LocalFileSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
@@ -161,13 +163,15 @@ def test_cut_in_moov_is_corrupt(plain: bytes, faststart: bytes) -> None:
         assert f"moov box at offset {moov.offset} claims {moov.size} bytes" in error.message
 
 
-def test_cut_in_mdat_of_faststart_file_is_corrupt(faststart: bytes) -> None:
+def test_cut_in_mdat_of_faststart_file_is_read_as_truncated(faststart: bytes) -> None:
     mdat = top_level(faststart)["mdat"]
     cut = mdat.offset + mdat.size // 2
-    error = failure(faststart[:cut])
-    assert error.code is ErrorCode.CORRUPT_FILE
-    assert f"mdat box at offset {mdat.offset} claims {mdat.size} bytes" in error.message
-    assert f"the file ends at {cut}" in error.message
+    whole, result = probe_bytes(faststart), probe_bytes(faststart[:cut])
+    assert result.file_info.truncated and not whole.file_info.truncated
+    assert result.file_info.bytes_missing == len(faststart) - cut
+    assert result.file_info.duration == whole.file_info.duration
+    assert 0 < (result.file_info.playable_until or 0) < (whole.file_info.duration or 0)
+    assert (result.video, result.audio) == (whole.video, whole.audio)
 
 
 def test_cut_in_mdat_of_non_faststart_file_has_no_moov(plain: bytes) -> None:

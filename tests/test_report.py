@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.container.boxes import read_layout
+from mp4_small_analyser.analysis.container.layout import read_layout
 from mp4_small_analyser.analysis.sources.base import LocalFileSource
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult

@@ -22,7 +22,15 @@ from mp4_small_analyser import __version__
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult
 from mp4_small_analyser.options import AnalysisOptions
-from tests.mediagen import natural_texture, sine, write_audio, write_video
+from tests.mediagen import (
+    AudioTrack,
+    VideoTrack,
+    natural_texture,
+    sine,
+    write_audio,
+    write_media,
+    write_video,
+)
 
 RATE = 48000
 WIDTH, HEIGHT, FPS, SECONDS = 320, 240, 25, 8.0
@@ -104,25 +112,76 @@ def quality(components: tuple[str, ...]) -> dict[str, object]:
     return {"score": unit_interval, "components": dict.fromkeys(components, unit_interval)}
 
 
-def track(index: int, kind: str, codec: str, duration: float) -> dict[str, object]:
+def bit_rate_series(seconds: float) -> Expectation:
+    """Bits in each second of the track: one value per started second (AAC priming may add
+    one), adding up to the track's bits."""
+
+    def check(series: object) -> bool:
+        return (
+            isinstance(series, list)
+            and math.ceil(seconds) <= len(series) <= math.ceil(seconds) + 1
+            and all(isinstance(bits, int) and bits >= 0 for bits in series)
+        )
+
+    return check
+
+
+def track(
+    index: int, kind: str, codec: str, duration: float, language: str | None = None
+) -> dict[str, object]:
     return {
         "index": equals(index),
         "type": equals(kind),
         "codec": equals(codec),
         "duration": Near(duration, 0.05),
-        "language": is_none,
+        "language": equals(language) if language else is_none,
         "encrypted": equals(False),
+        "track_id": equals(index + 1),
+        "start_time": Near(0.0, 0.001),
+        "declared_duration": Near(duration, 0.05),
+        "media_duration": Near(duration, 0.05),
+        "samples_missing": equals(0),
+        "samples_outside_mdat": equals(0),
+        "bit_rate": Between(8_000, 5_000_000),
+        "bit_rate_series": bit_rate_series(duration),
+        # A sliding 1 s window holds at least the mean second and at most the whole track.
+        "bit_rate_peak_1s": Between(8_000, 40_000_000),
+        "bit_rate_peak_5s": Between(8_000, 10_000_000) if duration >= 5 else is_none,
     }
 
 
-def check(code: str, severity: str, value: Expectation, limit: Expectation) -> dict[str, object]:
+def check(
+    code: str,
+    severity: str,
+    value: Expectation,
+    limit: Expectation,
+    track: Expectation = is_none,
+) -> dict[str, object]:
     return {
         "code": equals(code),
         "severity": equals(severity),
         "message": lambda text: isinstance(text, str) and len(text) > 20,
         "value": value,
         "limit": limit,
+        "track": track,
     }
+
+
+SDR = {
+    "format": equals("SDR"),
+    "formats": equals(["SDR"]),
+    "mastering_display": is_none,
+    "content_light": is_none,
+    "dolby_vision": is_none,
+    "metadata_source": is_none,
+    "mismatches": equals([]),
+}
+NO_CAPTIONS = {"present": equals(False), "embedded": is_none, "tracks": equals([])}
+
+
+def lra_basis(blocks: Expectation, track: int) -> dict[str, object]:
+    """Short clips: LRA rests on fewer short-term values than R 128 s1 finds meaningful."""
+    return check("LRA_NOT_MEANINGFUL", "info", blocks, equals(300.0), equals(track))
 
 
 def metadata(mode: str, file_size: int) -> dict[str, object]:
@@ -191,11 +250,25 @@ def video_facts(size_tolerance: float = 0.0) -> dict[str, object]:
         "color": is_none,
         "keyframe_interval": Near(1.0, 0.001),
         "encrypted": equals(False),
+        "hdr": SDR,
+        # One keyframe a second (g=25), lossless x264: no B-frames, closed GOPs.
+        "gop": {
+            "keyframes": equals(round(SECONDS)),
+            "interval_min": Near(1.0, 1e-6),
+            "interval_max": Near(1.0, 1e-6),
+            "interval_mean": Near(1.0, 1e-6),
+            "frames_min": equals(FPS),
+            "frames_max": equals(FPS),
+            "b_frames": equals(False),
+            "open_gop": equals(False),
+        },
     }
 
 
 def audio_facts() -> dict[str, object]:
     return {
+        "index": equals(1),
+        "language": is_none,
         "codec": equals("aac"),
         "profile": equals("LC"),
         "sample_rate": equals(RATE),
@@ -213,6 +286,7 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
     # Black pictures are also frozen (freezedetect sees them so too): both stretches freeze.
     frozen_share = 100 * (STILL[1] - BLACK[0]) / SECONDS
     sampled = SAMPLE_INTERVAL * 100 / SECONDS
+    programme_audio = programme_audio_fields()
     expected = {
         "status": equals("completed"),
         "task_id": equals("pinned"),
@@ -233,6 +307,12 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
                 "fragmented": equals(False),
                 "track_count": equals(2),
                 "creation_time": is_none,
+                "duration_from_streams": Near(SECONDS, 0.05),
+                "start_time": equals(0.0),
+                "truncated": equals(False),
+                "bytes_missing": equals(0),
+                "seconds_missing": equals(0.0),
+                "playable_until": is_none,
             },
             "video_analysis": {
                 **video_facts(),
@@ -259,30 +339,20 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
                     )
                 ),
             },
-            "audio_analysis": {
-                **audio_facts(),
-                # Blocks across the gap's edges pass the relative gate a little quieter.
-                "loudness_integrated": Near(STEREO_LOUDNESS, 0.5),
-                "loudness_range": Between(1.0, 5.0),
-                # AAC rings a little above the sine's peak where the gap cuts the tone.
-                "true_peak": Between(-20.5, -16.0),
-                "sample_peak": Between(-20.5, -16.0),
-                "max_momentary": Near(STEREO_LOUDNESS, 0.3),
-                "max_short_term": Near(STEREO_LOUDNESS, 0.3),
-                "short_term_series": [is_none, is_none]
-                + [Between(STEREO_LOUDNESS - 4, STEREO_LOUDNESS + 0.3)] * 6,
-                "silence_percentage": Near(100 * (GAP[1] - GAP[0]) / SECONDS, 0.5),
-                "silence_segments": segments([GAP], 0.02),
-                "silence_segment_count": equals(1),
-                "clipping": {"count": equals(0), "ratio": equals(0.0), "runs": equals(0)},
-                "dc_offset": [Near(0.0, 1e-3), Near(0.0, 1e-3)],
-                "channels_silent": equals([]),
-                "phase_correlation": Near(1.0, 0.01),
-                "phase_issue": equals(False),
-                "quality_score": unit_interval,
-                "quality": quality(
-                    ("encoding", "sample_rate", "clipping", "true_peak", "loudness", "silence")
-                ),
+            "audio_analysis": programme_audio,
+            "audio_tracks": [programme_audio],
+            # Two keyframes in the first 2 s are scanned; x264 writes no caption SEI.
+            "captions": {
+                "present": equals(False),
+                "embedded": {
+                    "cea608": equals(False),
+                    "cea708": equals(False),
+                    "carried": equals(False),
+                    "fields": equals([]),
+                    "first_seen": is_none,
+                    "samples_scanned": equals(2),
+                },
+                "tracks": equals([]),
             },
             "tracks": [track(0, "video", "h264", SECONDS), track(1, "audio", "aac", SECONDS)],
             "profile": equals("ebu-r128"),
@@ -290,6 +360,8 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
                 check("BLACK_SEGMENTS", "warning", Near(black_share, sampled), equals(0.0)),
                 check("FROZEN_SEGMENTS", "warning", Near(frozen_share, sampled), equals(0.0)),
                 check("LOW_RESOLUTION", "warning", equals(float(HEIGHT)), equals(480.0)),
+                # Short-term values at 10 Hz from 3 s to 8 s: 51.
+                lra_basis(equals(51.0), 1),
             ],
         },
         "metadata": metadata("full", size),
@@ -297,9 +369,54 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
     assert check_fields(expected, result_json(programme)) == []
 
 
+def programme_audio_fields() -> dict[str, object]:
+    return {
+        **audio_facts(),
+        # Blocks across the gap's edges pass the relative gate a little quieter.
+        "loudness_integrated": Near(STEREO_LOUDNESS, 0.5),
+        "loudness_range": Between(1.0, 5.0),
+        "loudness_range_blocks": equals(51),
+        # AAC rings a little above the sine's peak where the gap cuts the tone.
+        "true_peak": Between(-20.5, -16.0),
+        "sample_peak": Between(-20.5, -16.0),
+        "max_momentary": Near(STEREO_LOUDNESS, 0.3),
+        "max_short_term": Near(STEREO_LOUDNESS, 0.3),
+        "short_term_series": [is_none, is_none]
+        + [Between(STEREO_LOUDNESS - 4, STEREO_LOUDNESS + 0.3)] * 6,
+        "silence_percentage": Near(100 * (GAP[1] - GAP[0]) / SECONDS, 0.5),
+        "silence_segments": segments([GAP], 0.02),
+        "silence_segment_count": equals(1),
+        "clipping": {"count": equals(0), "ratio": equals(0.0), "runs": equals(0)},
+        "dc_offset": [Near(0.0, 1e-3), Near(0.0, 1e-3)],
+        "channels_silent": equals([]),
+        "phase_correlation": Near(1.0, 0.01),
+        "phase_issue": equals(False),
+        # Each channel alone: the tone at -23 dBFS RMS, the right one 6 dB lower.
+        "per_channel": [
+            channel("FL", TONE_RMS_DB, (-20.5, -16.0)),
+            channel("FR", TONE_RMS_DB + 20 * math.log10(RIGHT_GAIN), (-26.5, -22.0)),
+        ],
+        "quality_score": unit_interval,
+        "quality": quality(
+            ("encoding", "sample_rate", "clipping", "true_peak", "loudness", "silence")
+        ),
+    }
+
+
+def channel(name: str, loudness: float, peaks: tuple[float, float]) -> dict[str, object]:
+    return {
+        "name": equals(name),
+        "sample_peak": Between(*peaks),
+        "true_peak": Between(*peaks),
+        "loudness": Near(loudness, 0.5),
+    }
+
+
 def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -> None:
     size = lossless_tone.stat().st_size
     expected_audio = {
+        "index": equals(0),
+        "language": is_none,
         "codec": equals("alac"),
         "profile": is_none,
         "sample_rate": equals(RATE),
@@ -311,6 +428,8 @@ def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -
         # Lossless: EBU Tech 3341 accuracy (±0.1 LU) applies.
         "loudness_integrated": Near(TONE_RMS_DB, 0.1),
         "loudness_range": Near(0.0, 0.1),
+        # One short-term value: the window ending at 3 s.
+        "loudness_range_blocks": equals(1),
         "true_peak": Near(20 * math.log10(TONE_PEAK), 0.1),
         "sample_peak": Near(20 * math.log10(TONE_PEAK), 0.05),
         "max_momentary": Near(TONE_RMS_DB, 0.1),
@@ -324,6 +443,14 @@ def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -
         "channels_silent": equals([]),
         "phase_correlation": is_none,
         "phase_issue": is_none,
+        "per_channel": [
+            {
+                "name": equals("FC"),
+                "sample_peak": Near(20 * math.log10(TONE_PEAK), 0.05),
+                "true_peak": Near(20 * math.log10(TONE_PEAK), 0.1),
+                "loudness": Near(TONE_RMS_DB, 0.1),
+            }
+        ],
         "quality_score": equals(1.0),
         "quality": quality(
             ("encoding", "sample_rate", "clipping", "true_peak", "loudness", "silence")
@@ -333,10 +460,12 @@ def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -
     results = payload["results"]
     assert isinstance(results, dict)
     assert check_fields(expected_audio, results["audio_analysis"]) == []
+    assert check_fields([expected_audio], results["audio_tracks"]) == []
     assert results["video_analysis"] is None
+    assert check_fields(NO_CAPTIONS, results["captions"]) == []
     assert check_fields([track(0, "audio", "alac", 3.0)], results["tracks"]) == []
     no_video = check("NO_VIDEO_TRACK", "info", is_none, is_none)
-    assert check_fields([no_video], results["checks"]) == []
+    assert check_fields([no_video, lra_basis(equals(1.0), 0)], results["checks"]) == []
     assert check_fields(metadata("full", size), payload["metadata"]) == []
 
 
@@ -352,7 +481,7 @@ def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path)
         *("loudness_integrated", "loudness_range", "true_peak", "sample_peak", "max_momentary"),
         *("max_short_term", "short_term_series", "silence_percentage", "silence_segments"),
         *("silence_segment_count", "clipping", "dc_offset", "channels_silent"),
-        *("phase_correlation", "phase_issue"),
+        *("phase_correlation", "phase_issue", "loudness_range_blocks", "per_channel"),
     ]
     video = {**video_facts(), **dict.fromkeys(measured_video, is_none)}
     video |= {
@@ -363,6 +492,7 @@ def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path)
     audio |= {"quality_score": unit_interval, "quality": quality(("encoding", "sample_rate"))}
     assert check_fields(video, results["video_analysis"]) == []
     assert check_fields(audio, results["audio_analysis"]) == []
+    assert check_fields([audio], results["audio_tracks"]) == []
     # A probe reads the moov and the first samples only.
     size = programme.stat().st_size
     probe_metadata = metadata("probe", size) | {"bytes_read": Between(1, size / 4)}
@@ -379,3 +509,58 @@ def test_a_vanished_field_is_caught() -> None:
     assert check_fields(expected, {"max_momentary": -23.0, "dc_offset": []}) == [
         ".dc_offset: expected 1 items, got []"
     ]
+
+
+def rms_amplitude(dbfs: float) -> float:
+    return 10 ** (dbfs / 20) * math.sqrt(2)
+
+
+@pytest.fixture(scope="module")
+def three_audio_tracks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1 kHz tone on every channel of three AAC tracks: stereo at -23 dBFS RMS (English),
+    5.1 at -33 dBFS (French), mono at -23 dBFS (German), beside 1 s of video."""
+    tone = {"seconds": 4.0, "frequency": 1000.0, "harmonics": False}
+    path = tmp_path_factory.mktemp("fields") / "three_audio.mp4"
+    return write_media(
+        path,
+        VideoTrack(frames=25),
+        (
+            AudioTrack(channels=2, language="eng", amplitude=rms_amplitude(-23.0), **tone),
+            AudioTrack(channels=6, language="fra", amplitude=rms_amplitude(-33.0), **tone),
+            AudioTrack(channels=1, language="deu", amplitude=rms_amplitude(-23.0), **tone),
+        ),
+    )
+
+
+def test_every_audio_track_is_measured_and_named_by_its_checks(three_audio_tracks: Path) -> None:
+    """BS.1770 adds the channels' energies (1 kHz: K-weighting cancels the -0.691 offset):
+    stereo +3.01 dB; 5.1 weighs L, R, C 1.0 and the surrounds 1.41, LFE 0: +7.65 dB."""
+    surround = 10 * math.log10(3 + 2 * 1.41)
+    expected = [
+        (1, "eng", "stereo", -23.0 + 10 * math.log10(2), ["FL", "FR"]),
+        (2, "fra", "5.1", -33.0 + surround, ["FL", "FR", "FC", "LFE", "BL", "BR"]),
+        (3, "deu", "mono", -23.0, ["FC"]),
+    ]
+    results = result_json(three_audio_tracks)["results"]
+    assert isinstance(results, dict)
+    tracks = results["audio_tracks"]
+    assert isinstance(tracks, list) and results["audio_analysis"] == tracks[0]
+    for audio, (index, language, layout, loudness, names) in zip(tracks, expected, strict=True):
+        assert (audio["index"], audio["language"], audio["channel_layout"]) == (
+            index,
+            language,
+            layout,
+        )
+        assert audio["loudness_integrated"] == pytest.approx(loudness, abs=0.3)
+        assert [c["name"] for c in audio["per_channel"]] == names
+        # Each channel alone, weight 1: the tone's level; LFE has no BS.1770 loudness.
+        level = -33.0 if layout == "5.1" else -23.0
+        assert [c["loudness"] for c in audio["per_channel"]] == [
+            None if name == "LFE" else pytest.approx(level, abs=0.3) for name in names
+        ]
+    loudness_checks = [
+        (c["track"], c["message"].split(":")[0])
+        for c in results["checks"]
+        if c["code"] == "LOUDNESS_OUT_OF_RANGE"
+    ]
+    assert loudness_checks == [(1, "Audio track 1 (eng, stereo)"), (2, "Audio track 2 (fra, 5.1)")]

@@ -12,7 +12,7 @@ samples without reading them from a remote source.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar, cast
 
@@ -41,6 +41,13 @@ class AudioFormat:
     channels: int
     channel_names: tuple[str, ...]
     """FFmpeg channel names in stream order: FL, FR, FC, LFE, BL, BR, SL, SR, ..."""
+
+
+@dataclass(frozen=True)
+class AudioBlock:
+    stream_index: int
+    samples: np.ndarray
+    """float32, channels x n, full scale = 1.0."""
 
 
 @dataclass(frozen=True)
@@ -200,20 +207,21 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
 
 
 class MediaDecoder:
-    """One pass over the file decoding the measured audio and video tracks together.
+    """One pass over the file decoding the measured audio tracks and video track together.
 
-    Iterating yields audio blocks (float32, channels x n), `LumaFrame`s (the
-    samples) and, with `every_frame`, a `VideoPicture` for each frame between
-    samples, in demux order. A track that fails is recorded in `audio_error` / `video_error`
-    and dropped; the other track goes on. The pass stops early once every
-    track has reached `max_duration`.
+    Iterating yields `AudioBlock`s (one track's float32 channels x n samples),
+    `LumaFrame`s (the video samples) and, with `every_frame`, a `VideoPicture`
+    for each frame between samples, in demux order. A track that fails is
+    recorded (`failure`) and dropped; the other tracks go on. The pass stops
+    early once every track has reached `max_duration`. Each audio track has its
+    own decoder: several tracks cost their decoding, not another pass over the file.
     """
 
     def __init__(
         self,
         container: InputContainer,
         *,
-        audio_index: int | None,
+        audio_indexes: Sequence[int],
         video_index: int | None,
         max_duration: float,
         video_sample_rate: float = 2.0,
@@ -221,14 +229,13 @@ class MediaDecoder:
         every_frame: bool = False,
     ) -> None:
         self._container = container
-        keep = {i for i in (audio_index, video_index) if i is not None}
+        keep = {*audio_indexes, *([video_index] if video_index is not None else [])}
         for stream in container.streams:
             stream.discard = Discard.default if stream.index in keep else Discard.all
-        self.audio = (
-            _AudioTrack(cast(AudioStream, container.streams[audio_index]), max_duration)
-            if audio_index is not None
-            else None
-        )
+        self.audio = {
+            index: _AudioTrack(cast(AudioStream, container.streams[index]), max_duration)
+            for index in audio_indexes
+        }
         self.video = (
             _VideoTrack(
                 cast(VideoStream, container.streams[video_index]),
@@ -240,13 +247,11 @@ class MediaDecoder:
             if video_index is not None
             else None
         )
-        self._tracks: dict[int, _AudioTrack | _VideoTrack] = {}
-        if self.audio is not None and audio_index is not None:
-            self._tracks[audio_index] = self.audio
+        self._tracks: dict[int, _AudioTrack | _VideoTrack] = dict(self.audio)
         if self.video is not None and video_index is not None:
             self._tracks[video_index] = self.video
 
-    def __iter__(self) -> Iterator[np.ndarray | LumaFrame | VideoPicture]:
+    def __iter__(self) -> Iterator[AudioBlock | LumaFrame | VideoPicture]:
         streams = [track.stream for track in self._tracks.values()]
         try:
             for packet in self._container.demux(streams):
@@ -263,7 +268,7 @@ class MediaDecoder:
                     track.error = f"{exc}"
                     continue
                 for frame in frames:
-                    yield from _feed(track, frame)
+                    yield from _tagged(track, _feed(track, frame))
                     if track.done:
                         break
         except av.FFmpegError as exc:
@@ -271,13 +276,20 @@ class MediaDecoder:
                 if not track.done:
                     track.error = track.error or f"demuxing stopped: {exc}"
         for track in self._tracks.values():
-            yield from track.flush()
+            yield from _tagged(track, track.flush())
 
     def failure(self, track: _AudioTrack | _VideoTrack | None) -> str | None:
         """Why a track produced nothing, or None when it decoded."""
         if track is None or track.produced:
             return None
         return track.error or "no frame could be decoded"
+
+
+def _tagged(
+    track: _AudioTrack | _VideoTrack, items: list[np.ndarray | LumaFrame | VideoPicture]
+) -> Iterator[AudioBlock | LumaFrame | VideoPicture]:
+    for item in items:
+        yield AudioBlock(track.stream.index, item) if isinstance(item, np.ndarray) else item
 
 
 def _feed(
@@ -294,12 +306,12 @@ def audio_blocks(
 ) -> Iterator[np.ndarray]:
     """Yield float32 (channels x n) blocks of one audio track."""
     decoder = MediaDecoder(
-        container, audio_index=stream_index, video_index=None, max_duration=max_duration
+        container, audio_indexes=[stream_index], video_index=None, max_duration=max_duration
     )
     for item in decoder:
-        if isinstance(item, np.ndarray):
-            yield item
-    if (reason := decoder.failure(decoder.audio)) is not None:
+        if isinstance(item, AudioBlock):
+            yield item.samples
+    if (reason := decoder.failure(decoder.audio[stream_index])) is not None:
         raise TrackDecodeError(f"audio cannot be decoded: {reason}")
 
 
@@ -313,7 +325,7 @@ def luma_frames(
     """Yield about `sample_rate` luma frames per second of one video track."""
     decoder = MediaDecoder(
         container,
-        audio_index=None,
+        audio_indexes=[],
         video_index=stream_index,
         max_duration=max_duration,
         video_sample_rate=sample_rate,

@@ -17,6 +17,7 @@ from av.video.stream import VideoStream
 from mp4_small_analyser.analysis.audio.meters import AudioMeters
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
+    AudioBlock,
     LumaFrame,
     MediaDecoder,
     TrackDecodeError,
@@ -51,20 +52,24 @@ def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
     found = probe(source)
     measured = _Measured() if options.probe_only else _measure(source, found, options)
     # A quality score rests on the facts and the measures together: assembled twice.
-    video = audio = None
+    video = None
     if found.video is not None:
         unscored_video = VideoAnalysis.assemble(found.video, measured.video)
         video = VideoAnalysis.assemble(found.video, measured.video, video_quality(unscored_video))
-    if found.audio is not None:
-        target = get_profile(options.profile).loudness_target
-        unscored_audio = AudioAnalysis.assemble(found.audio, measured.audio)
-        audio = AudioAnalysis.assemble(
-            found.audio, measured.audio, audio_quality(unscored_audio, target)
+    target = get_profile(options.profile).loudness_target
+    audio_tracks = []
+    for facts in found.audio_tracks:
+        measures = measured.audio.get(facts.index) if facts.index is not None else None
+        unscored_audio = AudioAnalysis.assemble(facts, measures)
+        audio_tracks.append(
+            AudioAnalysis.assemble(facts, measures, audio_quality(unscored_audio, target))
         )
     unjudged = Results(
         file_info=found.file_info,
         video_analysis=video,
-        audio_analysis=audio,
+        audio_analysis=audio_tracks[0] if audio_tracks else None,
+        audio_tracks=audio_tracks,
+        captions=found.captions,
         tracks=found.tracks,
         profile=options.profile,
     )
@@ -74,39 +79,43 @@ def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
 @dataclass
 class _Measured:
     video: PictureMeasures | None = None
-    audio: AudioMeasures | None = None
+    audio: dict[int, AudioMeasures] = field(default_factory=dict)
+    """By track index."""
     notes: list[Check] = field(default_factory=list)
 
 
 def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -> _Measured:
     """Decode the measured tracks in one pass and feed every meter."""
     measured = _Measured()
-    audio_index = _decodable(found.audio, found.audio_stream_index, options.audio_metrics)
+    audio_indexes = [
+        index
+        for facts in found.audio_tracks[: options.max_audio_tracks]
+        if (index := _decodable(facts, facts.index, options.audio_metrics)) is not None
+    ]
     video_index = _decodable(found.video, found.video_stream_index, options.video_metrics)
-    if audio_index is None and video_index is None:
+    if not audio_indexes and video_index is None:
         return measured
     try:
         container = open_container(source)
     except TrackDecodeError as exc:
-        for kind, index in (("audio", audio_index), ("video", video_index)):
-            if index is not None:
-                measured.notes.append(metrics_unavailable(kind, str(exc)))
+        for index in audio_indexes:
+            measured.notes.append(metrics_unavailable("audio", str(exc), index))
+        if video_index is not None:
+            measured.notes.append(metrics_unavailable("video", str(exc)))
         return measured
     with container:
         decoder = MediaDecoder(
             container,
-            audio_index=audio_index,
+            audio_indexes=audio_indexes,
             video_index=video_index,
             max_duration=options.max_media_duration,
             video_sample_rate=options.video_sample_rate,
             keyframes_only=options.video_keyframes_only,
             every_frame=options.video_every_frame,
         )
-        audio_meters = (
-            AudioMeters(audio_format(container, audio_index), options)
-            if audio_index is not None
-            else None
-        )
+        audio_meters = {
+            index: AudioMeters(audio_format(container, index), options) for index in audio_indexes
+        }
         picture = (
             PictureMeters(options, _traits(decoder.video.stream))
             if decoder.video is not None
@@ -116,15 +125,17 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             for item in decoder:
                 if isinstance(item, LumaFrame | VideoPicture):
                     add_frame(item)
-                elif audio_meters is not None:
-                    audio_meters.add(item)
-        if decoder.audio is not None and audio_meters is not None:
-            if (reason := decoder.failure(decoder.audio)) is not None:
-                measured.notes.append(metrics_unavailable("audio", reason))
-            else:
-                measured.audio = audio_meters.measures()
-                if decoder.audio.truncated:
-                    measured.notes.append(analysis_truncated("audio", options.max_media_duration))
+                elif isinstance(item, AudioBlock):
+                    audio_meters[item.stream_index].add(item.samples)
+        for index, track in decoder.audio.items():
+            if (reason := decoder.failure(track)) is not None:
+                measured.notes.append(metrics_unavailable("audio", reason, index))
+                continue
+            measured.audio[index] = audio_meters[index].measures()
+            if track.truncated:
+                measured.notes.append(
+                    analysis_truncated("audio", options.max_media_duration, index)
+                )
         if decoder.video is not None and picture is not None:
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))

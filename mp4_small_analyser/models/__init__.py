@@ -6,8 +6,15 @@ metrics under `--probe`) stay `None`, so consumers can tell "not measured"
 from "zero".
 """
 
-from mp4_small_analyser.models.audio import AudioAnalysis, AudioFacts, AudioMeasures, Clipping
+from mp4_small_analyser.models.audio import (
+    AudioAnalysis,
+    AudioFacts,
+    AudioMeasures,
+    ChannelMeasures,
+    Clipping,
+)
 from mp4_small_analyser.models.base import Segment
+from mp4_small_analyser.models.captions import Captions, EmbeddedCaptions, TextTrack
 from mp4_small_analyser.models.container import FileInfo, Track
 from mp4_small_analyser.models.picture import (
     ActiveArea,
@@ -36,7 +43,18 @@ from mp4_small_analyser.models.task import (
     task_result_json_schema,
 )
 from mp4_small_analyser.models.verdict import Severity, SeverityCounts, Verdict, VerdictStatus
-from mp4_small_analyser.models.video import Color, PictureMeasures, VideoAnalysis, VideoFacts
+from mp4_small_analyser.models.video import (
+    Color,
+    ColourMismatch,
+    ContentLight,
+    DolbyVision,
+    Gop,
+    Hdr,
+    MasteringDisplay,
+    PictureMeasures,
+    VideoAnalysis,
+    VideoFacts,
+)
 
 __all__ = [
     "ActiveArea",
@@ -44,18 +62,27 @@ __all__ = [
     "AudioFacts",
     "AudioMeasures",
     "Bars",
+    "Captions",
     "ChannelLevels",
+    "ChannelMeasures",
     "Check",
     "Clipping",
     "Color",
+    "ColourMismatch",
     "CompletedResult",
+    "ContentLight",
+    "DolbyVision",
+    "EmbeddedCaptions",
     "FailedResult",
     "FileInfo",
     "FlashSegment",
     "Flashes",
     "FramingSegment",
+    "Gop",
+    "Hdr",
     "Interlace",
     "Levels",
+    "MasteringDisplay",
     "Metadata",
     "PictureDepth",
     "PictureMeasures",
@@ -69,6 +96,7 @@ __all__ = [
     "SeverityCounts",
     "Shots",
     "TaskResult",
+    "TextTrack",
     "Track",
     "Unmeasured",
     "Verdict",

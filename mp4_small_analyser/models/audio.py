@@ -14,9 +14,20 @@ class Clipping(Model):
     runs: int
 
 
+class ChannelMeasures(Model):
+    name: str = Field(description='FFmpeg\'s channel name: "FL", "FR", "FC", "LFE", ...')
+    sample_peak: float | None = Field(None, description="dBFS; null for digital silence.")
+    true_peak: float | None = Field(None, description="dBTP; null for digital silence.")
+    loudness: float | None = Field(
+        None, description="LUFS of this channel alone (BS.1770, gated); null for LFE."
+    )
+
+
 class AudioFacts(Model):
     """What the container and the codec parameters say about an audio track (the probe)."""
 
+    index: int | None = Field(None, description="Track index (ffprobe stream index).")
+    language: str | None = Field(None, description="ISO 639-2 code from the track header.")
     codec: str
     profile: str | None = None
     sample_rate: int | None = None
@@ -32,6 +43,9 @@ class AudioMeasures(Model):
 
     loudness_integrated: float | None = Field(None, description="LUFS, gated (BS.1770-4).")
     loudness_range: float | None = Field(None, description="LU (EBU Tech 3342).")
+    loudness_range_blocks: int | None = Field(
+        None, description="Gated short-term values (10 a second) the loudness range rests on."
+    )
     true_peak: float | None = Field(None, description="dBTP, 4x oversampled.")
     sample_peak: float | None = Field(None, description="dBFS.")
     max_momentary: float | None = None
@@ -53,6 +67,7 @@ class AudioMeasures(Model):
     )
     phase_correlation: float | None = None
     phase_issue: bool | None = None
+    per_channel: list[ChannelMeasures] | None = None
 
 
 class AudioAnalysis(Scored, AudioMeasures, AudioFacts):

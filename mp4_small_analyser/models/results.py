@@ -6,6 +6,7 @@ from pydantic import Field
 
 from mp4_small_analyser.models.audio import AudioAnalysis
 from mp4_small_analyser.models.base import Model
+from mp4_small_analyser.models.captions import Captions
 from mp4_small_analyser.models.container import FileInfo, Track
 from mp4_small_analyser.models.verdict import Severity, Verdict
 from mp4_small_analyser.models.video import VideoAnalysis
@@ -17,6 +18,7 @@ class Check(Model):
     message: str
     value: float | str | bool | None = None
     limit: float | str | None = None
+    track: int | None = Field(None, description="Index of the track the check is about.")
 
 
 class Results(Model):
@@ -25,19 +27,17 @@ class Results(Model):
     )
     file_info: FileInfo
     video_analysis: VideoAnalysis | None = None
-    audio_analysis: AudioAnalysis | None = None
+    audio_analysis: AudioAnalysis | None = Field(
+        None, description="The first audio track (also audio_tracks[0])."
+    )
+    audio_tracks: list[AudioAnalysis] = Field(
+        default_factory=list, description="Every audio track, in file order."
+    )
+    captions: Captions | None = None
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
 
     def judged(self, checks: list[Check]) -> Results:
         """These results with the checks they raised (`checks` replaces any earlier list)."""
-        return Results(
-            verdict=self.verdict,
-            file_info=self.file_info,
-            video_analysis=self.video_analysis,
-            audio_analysis=self.audio_analysis,
-            tracks=self.tracks,
-            profile=self.profile,
-            checks=checks,
-        )
+        return self.model_copy(update={"checks": checks})

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mp4_small_analyser.analysis.audio.channels import ChannelLoudness
 from mp4_small_analyser.analysis.audio.k_weighting import CHUNK, KWeightingFilter
 from mp4_small_analyser.analysis.audio.streaming import Scratch
 from mp4_small_analyser.analysis.audio.true_peak import PeakMeter
@@ -128,6 +129,13 @@ class LoudnessResult:
     """LUFS, loudest 400 ms window; None before 400 ms of audio or for digital silence."""
     max_short_term: float | None
     """LUFS, loudest 3 s window; None before 3 s of audio or for digital silence."""
+    loudness_range_blocks: int = 0
+    """Gated short-term values (10 a second) the loudness range rests on."""
+    channel_loudness: list[float | None] = field(default_factory=list)
+    """LUFS of each channel alone (BS.1770 gating, weight 1); None for LFE and silence."""
+    channel_true_peaks: list[float | None] = field(default_factory=list)
+    """dBTP of each channel; None for digital silence."""
+    channel_sample_peaks: list[float | None] = field(default_factory=list)
     short_term_series: list[float | None] = field(default_factory=list)
     """Short-term loudness (LUFS) of the 3 s ending at 1 s, 2 s, ...: item i ends at
     i + 1 s. None while fewer than 3 s have passed (items 0 and 1) and where the
@@ -151,13 +159,21 @@ def integrated_loudness(block_energies: np.ndarray) -> float | None:
     return lufs(float(above[above > relative].mean()))
 
 
-def loudness_range(short_term_energies: np.ndarray) -> float | None:
-    """EBU Tech 3342 loudness range of 3 s windows' weighted mean squares."""
+def range_blocks(short_term_energies: np.ndarray) -> np.ndarray:
+    """The short-term values Tech 3342 keeps: above -70 LUFS and within 20 LU of their mean."""
     above = short_term_energies[short_term_energies > _energy(ABSOLUTE_GATE)]
     if above.size == 0:
-        return None
+        return above
     relative = _energy(lufs(float(above.mean())) + RANGE_RELATIVE_GATE)
-    kept = np.sort(above[above > relative])
+    kept: np.ndarray = np.sort(above[above > relative])
+    return kept
+
+
+def loudness_range(short_term_energies: np.ndarray) -> float | None:
+    """EBU Tech 3342 loudness range of 3 s windows' weighted mean squares."""
+    kept = range_blocks(short_term_energies)
+    if kept.size == 0:
+        return None
     # Tech 3342's reference takes the sorted values at round((n - 1) * p).
     low, high = (int((kept.size - 1) * p + 0.5) for p in RANGE_PERCENTILES)
     return lufs(float(kept[high])) - lufs(float(kept[low]))
@@ -185,6 +201,7 @@ class LoudnessMeter:
         self._weights = weights[self._measured]
         self._filter = KWeightingFilter(sample_rate, self._measured.size)
         self._peaks = PeakMeter(sample_rate, self._channels)
+        self._by_channel = ChannelLoudness(sample_rate, self._measured.size)
         self._scratch = Scratch()
         self._max_series_points = max_series_points
         self._samples = 0
@@ -212,9 +229,18 @@ class LoudnessMeter:
             self._add(block[:, start : start + MAX_BLOCK])
 
     def result(self) -> LoudnessResult:
+        short_term = np.frombuffer(self._short_term_energies)
+        by_channel: list[float | None] = [None] * self._channels
+        blocks = self._by_channel.block_energies()
+        for column, index in enumerate(self._measured):
+            by_channel[int(index)] = integrated_loudness(blocks[:, column])
         return LoudnessResult(
             integrated=integrated_loudness(np.frombuffer(self._block_energies)),
-            loudness_range=loudness_range(np.frombuffer(self._short_term_energies)),
+            loudness_range=loudness_range(short_term),
+            loudness_range_blocks=int(range_blocks(short_term).size),
+            channel_loudness=by_channel,
+            channel_true_peaks=[_decibels(v) for v in self._peaks.channel_true_peaks],
+            channel_sample_peaks=[_decibels(v) for v in self._peaks.channel_sample_peaks],
             true_peak=_decibels(self._peaks.true_peak),
             sample_peak=_decibels(self._peaks.sample_peak),
             max_momentary=lufs(self._max_momentary) if self._max_momentary > 0 else None,
@@ -238,6 +264,7 @@ class LoudnessMeter:
             if self._measured.size:
                 filtered = self._filter.process(part)
                 np.square(filtered, out=filtered)
+                self._by_channel.add(filtered)
                 # einsum, not a BLAS product: OpenBLAS would thread this one (see streaming.py).
                 np.einsum("c,cn->n", self._weights, filtered, out=weighted)
             else:

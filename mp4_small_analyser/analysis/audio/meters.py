@@ -9,7 +9,7 @@ from mp4_small_analyser.analysis.audio.loudness import LoudnessMeter
 from mp4_small_analyser.analysis.audio.silence import SilenceDetector
 from mp4_small_analyser.analysis.decode import AudioFormat
 from mp4_small_analyser.analysis.rounding import rounded, rounded_segments, rounded_value
-from mp4_small_analyser.models import AudioMeasures
+from mp4_small_analyser.models import AudioMeasures, ChannelMeasures
 from mp4_small_analyser.options import AnalysisOptions
 
 
@@ -23,6 +23,7 @@ class AudioMeters:
             min_duration=options.silence_min_duration,
         )
         self.defects = AudioDefectMeter(fmt.channels)
+        self.channel_names = fmt.channel_names
 
     def add(self, block: np.ndarray) -> None:
         """A float32 block, channels x samples, full scale = 1.0."""
@@ -37,6 +38,7 @@ class AudioMeters:
         return AudioMeasures(
             loudness_integrated=rounded(loudness.integrated),
             loudness_range=rounded(loudness.loudness_range),
+            loudness_range_blocks=loudness.loudness_range_blocks,
             true_peak=rounded(loudness.true_peak),
             sample_peak=rounded(loudness.sample_peak),
             max_momentary=rounded(loudness.max_momentary),
@@ -50,4 +52,19 @@ class AudioMeters:
             channels_silent=defects.channels_silent,
             phase_correlation=rounded(defects.phase_correlation),
             phase_issue=defects.phase_issue,
+            per_channel=[
+                ChannelMeasures(
+                    name=name,
+                    sample_peak=rounded(sample_peak),
+                    true_peak=rounded(true_peak),
+                    loudness=rounded(channel_loudness),
+                )
+                for name, sample_peak, true_peak, channel_loudness in zip(
+                    self.channel_names,
+                    loudness.channel_sample_peaks,
+                    loudness.channel_true_peaks,
+                    loudness.channel_loudness,
+                    strict=True,
+                )
+            ],
         )

@@ -70,12 +70,12 @@ STEP = 64 * SECTION
 
 
 class PeakMeter:
-    """Running maxima of |x| (sample peak) and of the oversampled |x| (true peak)."""
+    """Running maxima of |x| (sample peak) and of the oversampled |x| (true peak), per channel."""
 
     def __init__(self, sample_rate: int, channels: int) -> None:
         phases = interpolation_phases(sample_rate)
-        self._sample_peak = 0.0
-        self._true_peak = 0.0
+        self._sample_peaks = np.zeros(channels)
+        self._true_peaks = np.zeros(channels)
         self._kernel: np.ndarray | None = None
         self._gain = 0.0
         history = 0
@@ -95,12 +95,22 @@ class PeakMeter:
     @property
     def sample_peak(self) -> float:
         """Linear, the maximum over all channels."""
-        return self._sample_peak
+        return float(self._sample_peaks.max(initial=0.0))
 
     @property
     def true_peak(self) -> float:
         """Linear, the maximum over all channels, at least the sample peak."""
-        return max(self._true_peak, self._sample_peak)
+        return float(self.channel_true_peaks.max(initial=0.0))
+
+    @property
+    def channel_sample_peaks(self) -> np.ndarray:
+        return self._sample_peaks.copy()
+
+    @property
+    def channel_true_peaks(self) -> np.ndarray:
+        """Linear, per channel, at least the channel's sample peak."""
+        result: np.ndarray = np.maximum(self._true_peaks, self._sample_peaks)
+        return result
 
     def add(self, block: np.ndarray) -> None:
         for start in range(0, block.shape[1], STEP):
@@ -123,23 +133,25 @@ class PeakMeter:
         flat = magnitude.reshape(channels, -1)
         np.abs(extended, out=flat[:, : history + total])
         flat[:, history + total :] = 0.0
-        self._sample_peak = max(self._sample_peak, float(flat[:, history:].max()))
+        np.maximum(self._sample_peaks, flat[:, history:].max(axis=1), out=self._sample_peaks)
         if self._kernel is not None:
             maxima = magnitude.max(axis=2)
             # Section s's outputs read samples s*SECTION .. (s+1)*SECTION + history - 1
             # of `extended`: its own stretch and the start of the next.
             reach = np.maximum(maxima[:, :-1], maxima[:, 1:]) * self._gain
-            for channel, needed in zip(extended, reach > self.true_peak, strict=True):
+            peaks = self.channel_true_peaks[:, None]
+            for index, (channel, needed) in enumerate(zip(extended, reach > peaks, strict=True)):
                 edges = np.flatnonzero(np.diff(needed, prepend=False, append=False))
                 for first, last in zip(edges[::2], edges[1::2], strict=True):
                     self._interpolate(
-                        channel[first * SECTION : min(last * SECTION, total) + history]
+                        index, channel[first * SECTION : min(last * SECTION, total) + history]
                     )
         extended[:, :history] = extended[:, total:]
 
-    def _interpolate(self, stretch: np.ndarray) -> None:
+    def _interpolate(self, channel: int, stretch: np.ndarray) -> None:
         assert self._kernel is not None
         windows = sliding_window_view(stretch, self._kernel.shape[0])
         phases = self._phases[: windows.shape[0]]
         matmul_rows(windows, self._kernel, phases)
-        self._true_peak = max(self._true_peak, float(phases.max()), -float(phases.min()))
+        peak = max(float(phases.max()), -float(phases.min()))
+        self._true_peaks[channel] = max(self._true_peaks[channel], peak)

@@ -48,6 +48,12 @@ class QcProfile:
     """Share of samples clipped above which clipping is an error rather than a warning."""
     max_dc_offset: float = 0.01
     """Mean sample value (full scale = 1), i.e. -40 dBFS."""
+    min_loudness_range_blocks: int = 300
+    """Gated short-term values (10 a second) below which the loudness range is reported
+    as not meaningful: 30 s of programme. EBU R 128 s1 (2016) says LRA is not meaningful
+    for short-form content (ads, promos) and recommends Max Short-term instead."""
+    max_declared_duration_gap: float = 0.5
+    """Seconds between the declared duration and the media that plays (or 2 %, the larger)."""
 
 
 EBU_R128 = QcProfile(
@@ -104,7 +110,7 @@ def run_checks(
     return sorted(found, key=lambda check: SEVERITY_ORDER[check.severity])
 
 
-def metrics_unavailable(kind: str, reason: str) -> Check:
+def metrics_unavailable(kind: str, reason: str, track: int | None = None) -> Check:
     """The note for a track whose container facts were read but whose signal was not measured.
 
     `kind` is "video" or "audio"; `reason` completes "... metrics are missing: <reason>".
@@ -112,24 +118,56 @@ def metrics_unavailable(kind: str, reason: str) -> Check:
     return Check(
         code="METRICS_UNAVAILABLE",
         severity="warning",
-        message=f"The {kind} track's signal metrics are missing: {reason}.",
+        message=f"The {_track_name(kind, track)} signal metrics are missing: {reason}.",
         value=kind,
+        track=track,
     )
 
 
-def analysis_truncated(kind: str, max_duration: float) -> Check:
+def analysis_truncated(kind: str, max_duration: float, track: int | None = None) -> Check:
     """The note for a track longer than the most the analysis decodes (`max_duration` s)."""
     return Check(
         code="ANALYSIS_TRUNCATED",
         severity="info",
-        message=f"The {kind} track is longer than {max_duration:g} s: only its first "
-        f"{max_duration:g} s were decoded, and its signal metrics describe that part only.",
+        message=f"The {_track_name(kind, track)[:-2]} is longer than {max_duration:g} s: only "
+        f"its first {max_duration:g} s were decoded, and its signal metrics describe that "
+        "part only.",
         value=kind,
         limit=max_duration,
+        track=track,
     )
 
 
+def _track_name(kind: str, track: int | None) -> str:
+    """ "audio track's" or "audio track 2's" (track index as in `tracks`)."""
+    return f"{kind} track's" if track is None else f"{kind} track {track}'s"
+
+
 Rule = Callable[[Results, QcProfile], Iterator[Check]]
+AudioRule = Callable[[AudioAnalysis, QcProfile], Iterator[Check]]
+
+
+def per_audio_track(rule: AudioRule) -> Rule:
+    """A rule about one audio track, applied to each; its checks name the track, and their
+    messages say which one when there are several ("Audio track 2 (fra, 5.1): ...")."""
+
+    def judge(results: Results, limits: QcProfile) -> Iterator[Check]:
+        tracks = results.audio_tracks or (
+            [results.audio_analysis] if results.audio_analysis is not None else []
+        )
+        for audio in tracks:
+            prefix = _audio_track_label(audio) + ": " if len(tracks) > 1 else ""
+            for check in rule(audio, limits):
+                yield check.model_copy(
+                    update={"track": audio.index, "message": prefix + check.message}
+                )
+
+    return judge
+
+
+def _audio_track_label(audio: AudioAnalysis) -> str:
+    details = ", ".join(d for d in (audio.language, audio.channel_layout) if d)
+    return f"Audio track {audio.index}" + (f" ({details})" if details else "")
 
 
 def _track_presence(results: Results, limits: QcProfile) -> Iterator[Check]:
@@ -219,9 +257,8 @@ def _pixel_format(results: Results, limits: QcProfile) -> Iterator[Check]:
         )
 
 
-def _loudness(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.loudness_integrated is None:
+def _loudness(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.loudness_integrated is None:
         return
     lufs = audio.loudness_integrated
     low = limits.loudness_target - limits.loudness_tolerance
@@ -241,9 +278,8 @@ def _loudness(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _true_peak(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.true_peak is None or audio.true_peak <= limits.true_peak_max:
+def _true_peak(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.true_peak is None or audio.true_peak <= limits.true_peak_max:
         return
     yield Check(
         code="TRUE_PEAK_OVER_LIMIT",
@@ -256,9 +292,8 @@ def _true_peak(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _silence(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.silence_percentage is None:
+def _silence(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.silence_percentage is None:
         return
     if audio.silence_percentage <= limits.max_silence_percentage:
         return
@@ -273,9 +308,8 @@ def _silence(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _clipping(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or audio.clipping is None or audio.clipping.count == 0:
+def _clipping(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if audio.clipping is None or audio.clipping.count == 0:
         return
     clipping = audio.clipping
     severe = clipping.ratio >= limits.clipping_error_ratio
@@ -290,9 +324,8 @@ def _clipping(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _phase(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.phase_issue:
+def _phase(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.phase_issue:
         return
     correlation = audio.phase_correlation
     measured = f" (correlation {correlation:.2f})" if correlation is not None else ""
@@ -305,9 +338,8 @@ def _phase(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _silent_channels(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.channels_silent:
+def _silent_channels(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.channels_silent:
         return
     silent = audio.channels_silent
     numbers = ", ".join(str(index + 1) for index in silent)
@@ -323,9 +355,8 @@ def _silent_channels(results: Results, limits: QcProfile) -> Iterator[Check]:
     )
 
 
-def _dc_offset(results: Results, limits: QcProfile) -> Iterator[Check]:
-    audio = results.audio_analysis
-    if audio is None or not audio.dc_offset:
+def _dc_offset(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    if not audio.dc_offset:
         return
     channel, offset = max(enumerate(audio.dc_offset), key=lambda item: abs(item[1]))
     if abs(offset) <= limits.max_dc_offset:
@@ -338,6 +369,124 @@ def _dc_offset(results: Results, limits: QcProfile) -> Iterator[Check]:
         value=offset,
         limit=limits.max_dc_offset,
     )
+
+
+def _loudness_range_basis(audio: AudioAnalysis, limits: QcProfile) -> Iterator[Check]:
+    blocks = audio.loudness_range_blocks
+    if audio.loudness_range is None or blocks is None:
+        return
+    if blocks >= limits.min_loudness_range_blocks:
+        return
+    yield Check(
+        code="LRA_NOT_MEANINGFUL",
+        severity="info",
+        message=f"The loudness range of {audio.loudness_range:.1f} LU rests on {blocks} "
+        f"short-term values (10 a second), fewer than {limits.min_loudness_range_blocks}: "
+        "EBU R 128 s1 calls LRA not meaningful for short-form content; judge its maximum "
+        "short-term loudness instead.",
+        value=blocks,
+        limit=limits.min_loudness_range_blocks,
+    )
+
+
+def _truncated(results: Results, limits: QcProfile) -> Iterator[Check]:
+    info = results.file_info
+    if not info.truncated:
+        return
+    until = f"; it plays to {info.playable_until:.2f} s" if info.playable_until is not None else ""
+    yield Check(
+        code="TRUNCATED_FILE",
+        severity="error",
+        message=f"The file ends {info.seconds_missing:.2f} s of media early: "
+        f"{info.bytes_missing:,} bytes its tables list are missing (an upload or copy cut "
+        f"short){until}. What is present was measured.",
+        value=info.seconds_missing,
+        limit=0.0,
+    )
+
+
+def _samples_outside_mdat(results: Results, limits: QcProfile) -> Iterator[Check]:
+    for track in results.tracks:
+        if not track.samples_outside_mdat:
+            continue
+        yield Check(
+            code="SAMPLES_OUTSIDE_MDAT",
+            severity="error",
+            message=f"Track {track.index} ({track.type}) has {track.samples_outside_mdat} "
+            "samples whose bytes lie outside every mdat box: its sample tables point at data "
+            "that is not media, and players will show garbage or stop.",
+            value=track.samples_outside_mdat,
+            limit=0,
+            track=track.index,
+        )
+
+
+def _declared_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
+    info = results.file_info
+    ends = [
+        (track.start_time or 0.0) + track.media_duration
+        for track in results.tracks
+        if track.type in ("video", "audio") and track.media_duration is not None
+    ]
+    if info.duration is None or not ends or info.truncated or info.fragmented:
+        return
+    plays = max(ends)
+    gap = round(abs(info.duration - plays), 3)
+    allowed = max(limits.max_declared_duration_gap, 0.02 * plays)
+    if gap <= allowed:
+        return
+    yield Check(
+        code="DURATION_MISMATCH",
+        severity="warning",
+        message=f"The movie header declares {info.duration:.2f} s but the tracks play "
+        f"{plays:.2f} s: players and tools disagree on the length (ffprobe 5 prints the "
+        "header's, newer FFmpeg the tracks').",
+        value=gap,
+        limit=round(allowed, 3),
+    )
+
+
+def _colour_signalling(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    hdr = video.hdr if video is not None else None
+    if hdr is None or not hdr.mismatches:
+        return
+    fields = ", ".join(
+        f"{m.field} {m.container} in the container vs {m.bitstream} in the bitstream"
+        for m in hdr.mismatches
+    )
+    yield Check(
+        code="COLOUR_SIGNALLING_MISMATCH",
+        severity="warning",
+        message=f"Colour or HDR signalling disagrees: {fields}. Players that read the "
+        "container (browsers, AVFoundation) and those that read the bitstream (FFmpeg) will "
+        "show the picture differently.",
+        value=",".join(m.field for m in hdr.mismatches),
+    )
+
+
+def _hdr_metadata(results: Results, limits: QcProfile) -> Iterator[Check]:
+    video = results.video_analysis
+    hdr = video.hdr if video is not None else None
+    if video is None or hdr is None:
+        return
+    if hdr.format == "PQ10":
+        yield Check(
+            code="HDR_METADATA_MISSING",
+            severity="warning",
+            message="The video is PQ (SMPTE ST 2084) without mastering display or content "
+            "light level metadata: displays must guess how to tone-map it.",
+            value=hdr.format,
+        )
+    if hdr.format not in ("SDR", "SDR (BT.2020)") and (video.bit_depth or 8) < 10:
+        yield Check(
+            code="HDR_BIT_DEPTH",
+            severity="error",
+            message=f"{hdr.format} video in {video.bit_depth}-bit: HDR transfer functions "
+            "need at least 10 bits, 8 bits band visibly.",
+            value=video.bit_depth,
+            limit=10,
+        )
 
 
 def _av_duration(results: Results, limits: QcProfile) -> Iterator[Check]:
@@ -447,21 +596,32 @@ def _segments_summary(segments: list[Segment] | None) -> str:
 
 _RULES: tuple[Rule, ...] = (
     _track_presence,
+    _truncated,
+    _samples_outside_mdat,
+    _declared_duration,
     _encryption,
     _faststart,
     _codecs,
     _pixel_format,
-    _loudness,
-    _true_peak,
-    _clipping,
-    _silence,
-    _phase,
-    _silent_channels,
-    _dc_offset,
+    *(
+        per_audio_track(rule)
+        for rule in (
+            _loudness,
+            _true_peak,
+            _clipping,
+            _silence,
+            _phase,
+            _silent_channels,
+            _dc_offset,
+            _loudness_range_basis,
+        )
+    ),
     _av_duration,
     _black,
     _frozen,
     _variable_frame_rate,
+    _colour_signalling,
+    _hdr_metadata,
     _resolution,
     _frame_rate,
 )

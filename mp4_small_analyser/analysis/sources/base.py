@@ -50,6 +50,10 @@ class ByteSource(ABC):
             return b""
         return self._fetch(offset, size)
 
+    def prefetch_tail(self, offset: int) -> None:  # noqa: B027 - local reads need no hint
+        """A hint that what follows `offset` (boxes after the media data) will be read next;
+        remote sources fetch it in one request when it is small."""
+
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             size = self.size - self._pos

@@ -7,6 +7,11 @@ decoder walking through `mdat`) double a read-ahead window up to a quarter of
 the cache, so decoding a whole file takes few requests while a probe, which
 jumps between `ftyp`, `moov` and the first samples, fetches single blocks.
 Subclasses (HTTP, S3) only say how to fetch one byte range.
+
+The one unaligned read is the file's tail: when the box walk jumps past the media
+data to a header the cache does not hold, and at most `cache_blocks/4` blocks remain,
+the rest of the file (typically exactly the `moov` of a non-faststart file) is fetched
+in one request and kept beside the blocks.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ class BlockCachedSource(ByteSource):
         self._max_readahead = max(1, limits.cache_blocks // 4)
         self._readahead = 1
         self._next_block = -1
+        self._tail_offset = -1
+        self._tail = b""
 
     @property
     def size(self) -> int:
@@ -38,8 +45,22 @@ class BlockCachedSource(ByteSource):
 
     def close(self) -> None:
         self._blocks.clear()
+        self._tail = b""
+
+    def prefetch_tail(self, offset: int) -> None:
+        block_size = self._limits.block_size
+        remaining = self._size - offset
+        if offset <= 0 or remaining <= 0 or 0 <= self._tail_offset <= offset:
+            return
+        if remaining > self._max_readahead * block_size or offset // block_size in self._blocks:
+            return
+        self._tail = self._fetch_range(offset, self._size - 1)
+        self._tail_offset = offset
 
     def _fetch(self, offset: int, size: int) -> bytes:
+        if 0 <= self._tail_offset <= offset:
+            start = offset - self._tail_offset
+            return self._tail[start : start + size]
         block_size = self._limits.block_size
         first, last = offset // block_size, (offset + size - 1) // block_size
         pieces: list[bytes] = []

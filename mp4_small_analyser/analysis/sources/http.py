@@ -101,6 +101,10 @@ class HttpSource(BlockCachedSource):
             self._body.close()
             self._body = None
 
+    def prefetch_tail(self, offset: int) -> None:
+        if self._body is None:
+            super().prefetch_tail(offset)
+
     def _fetch(self, offset: int, size: int) -> bytes:
         if self._body is not None:
             self._body.seek(offset)
