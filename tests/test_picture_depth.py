@@ -10,11 +10,13 @@ the clips were built with.
 from __future__ import annotations
 
 import statistics
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from mp4_small_analyser.analysis.judging.checks import run_checks
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult, VideoAnalysis
 from mp4_small_analyser.options import AnalysisOptions
@@ -25,10 +27,16 @@ from tests.picture_clips import PictureClips
 EVERY_FRAME = AnalysisOptions(video_every_frame=True)
 
 
-def analysed(path: Path, options: AnalysisOptions = EVERY_FRAME) -> VideoAnalysis:
+@cache
+def completed(path: Path, options: AnalysisOptions = EVERY_FRAME) -> CompletedResult:
+    """One analysis per clip and options for the whole module (the clips live as long)."""
     result = run_task(str(path), options=options)
     assert isinstance(result, CompletedResult), result
-    video = result.results.video_analysis
+    return result
+
+
+def analysed(path: Path, options: AnalysisOptions = EVERY_FRAME) -> VideoAnalysis:
+    video = completed(path, options).results.video_analysis
     assert video is not None
     return video
 
@@ -254,3 +262,35 @@ def test_keyframes_only_reports_no_frozen_share_it_cannot_know(one_keyframe: Pat
     assert {"frozen", "black", "blur", "levels", "active_area", "si"} <= sparse
     (check,) = [c for c in result.results.checks if c.code == "SPARSE_SAMPLING"]
     assert "frozen" in check.message and check.value == 3.0
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "severities"),
+    [
+        ("flash_10hz", "FLASH_RISK", ("error", "warning", "warning")),
+        ("flash_red_5hz", "FLASH_RISK", ("error", "warning", "warning")),
+        ("letterbox", "LETTERBOX", ("info", "info", "warning")),
+        ("tff_progressive_coded", "INTERLACE_MISMATCH", ("warning", "warning", "error")),
+        ("bff_content_tff_coded", "FIELD_ORDER_MISMATCH", ("error", "error", "error")),
+        ("levels_full_in_limited", "LEVELS_OUT_OF_RANGE", ("warning", "info", "info")),
+        ("levels_full_in_limited", "RANGE_MISMATCH", ("warning", "warning", "warning")),
+        ("levels_limited_in_full", "RANGE_MISMATCH", ("warning", "warning", "warning")),
+    ],
+)
+def test_each_finding_raises_its_check_at_each_profiles_severity(
+    picture_clips: PictureClips, name: str, code: str, severities: tuple[str, str, str]
+) -> None:
+    results = completed(picture_clips.path(name)).results
+    for profile, severity in zip(("ebu-r128", "streaming", "web"), severities, strict=True):
+        (check,) = [c for c in run_checks(results, profile) if c.code == code]
+        assert check.severity == severity, (profile, check)
+        assert len(check.message) > 40
+
+
+@pytest.mark.parametrize("name", ["flash_1hz", "levels_legal", "cuts"])
+def test_clean_clips_raise_no_picture_depth_check(picture_clips: PictureClips, name: str) -> None:
+    codes = {check.code for check in completed(picture_clips.path(name)).results.checks}
+    depth_codes = {"FLASH_RISK", "FLASH_EXTENDED", "LETTERBOX", "ACTIVE_AREA_CHANGE"}
+    depth_codes |= {"INTERLACE_MISMATCH", "FIELD_ORDER_MISMATCH", "LEVELS_OUT_OF_RANGE"}
+    depth_codes |= {"RANGE_MISMATCH", "SPARSE_SAMPLING"}
+    assert not codes & depth_codes

@@ -8,9 +8,10 @@ silent rather than guessing. Codes are a contract, listed in docs/quality.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from mp4_small_analyser.analysis.judging.picture_checks import PictureLimits, picture_checks
 from mp4_small_analyser.analysis.judging.quality import MIN_FRAME_RATE, MIN_LINES
 from mp4_small_analyser.models import AudioAnalysis, Check, Results, Segment, VideoAnalysis
 
@@ -54,6 +55,8 @@ class QcProfile:
     for short-form content (ads, promos) and recommends Max Short-term instead."""
     max_declared_duration_gap: float = 0.5
     """Seconds between the declared duration and the media that plays (or 2 %, the larger)."""
+    picture: PictureLimits = field(default_factory=PictureLimits)
+    """Flashes, framing, scan and levels (analysis/judging/picture_checks.py)."""
 
 
 EBU_R128 = QcProfile(
@@ -71,6 +74,7 @@ STREAMING = QcProfile(
     loudness_severity="error",
     true_peak_max=-1.0,
     variable_frame_rate_severity="warning",
+    picture=PictureLimits(flash_severity="warning", levels_severity="info"),
 )
 WEB = QcProfile(
     name="web",
@@ -83,6 +87,12 @@ WEB = QcProfile(
     video_codecs=frozenset({"h264"}),
     audio_codecs=frozenset({"aac"}),
     pixel_formats=frozenset({"yuv420p"}),
+    picture=PictureLimits(
+        flash_severity="warning",
+        letterbox_severity="warning",
+        scan_severity="error",
+        levels_severity="info",
+    ),
 )
 PROFILES: Mapping[str, QcProfile] = {p.name: p for p in (EBU_R128, STREAMING, WEB)}
 DEFAULT_PROFILE = EBU_R128.name
@@ -624,4 +634,5 @@ _RULES: tuple[Rule, ...] = (
     _hdr_metadata,
     _resolution,
     _frame_rate,
+    lambda results, limits: picture_checks(results, limits.picture),
 )
