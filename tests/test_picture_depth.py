@@ -287,7 +287,7 @@ def test_each_finding_raises_its_check_at_each_profiles_severity(
         assert len(check.message) > 40
 
 
-@pytest.mark.parametrize("name", ["flash_1hz", "levels_legal", "cuts"])
+@pytest.mark.parametrize("name", ["flash_1hz", "progressive_motion", "levels_legal", "cuts"])
 def test_clean_clips_raise_no_picture_depth_check(picture_clips: PictureClips, name: str) -> None:
     codes = {check.code for check in completed(picture_clips.path(name)).results.checks}
     depth_codes = {"FLASH_RISK", "FLASH_EXTENDED", "LETTERBOX", "ACTIVE_AREA_CHANGE"}

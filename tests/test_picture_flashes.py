@@ -146,3 +146,21 @@ def test_timestamps_not_frame_counts_define_the_second() -> None:
         meter.add_light(i / 50, np.full(SHAPE, 200.0 if on else 0.0, np.float32),
                         np.zeros(SHAPE, np.float32))  # fmt: skip
     assert meter.result().peak_frequency == 5.0
+
+
+def test_a_pan_across_fine_texture_is_not_a_flash_but_a_whole_area_changing_is() -> None:
+    """Texture moving a pixel a frame makes each pixel swing by ~100 cd/m² several times a
+    second, yet no ~1-degree cell's mean changes: nothing flashes. The same swings made by
+    the whole screen at once fail."""
+    rng = np.random.default_rng(2)
+    texture = rng.choice([20.0, 120.0], size=(90, 160 + 75)).astype(np.float32)
+    pan, strobe = FlashMeter(), FlashMeter()
+    none = np.zeros((90, 160), np.float32)
+    for i in range(75):
+        pan.add_light(i / FPS, np.ascontiguousarray(texture[:, i : i + 160]), none)
+        strobe.add_light(
+            i / FPS, np.full((90, 160), 120.0 if i % 4 < 2 else 20.0, np.float32), none
+        )
+    panned = pan.result()
+    assert panned.passed and panned.peak_frequency <= 1.0
+    assert not strobe.result().passed

@@ -25,6 +25,15 @@ picture, each pixel ~0.2 degree at three picture heights (`planes`):
    many frames they take, and noise below the threshold never counts. A
    luminance transition counts only if the darker of its two ends is below
    160 cd/m².
+   A pixel's transition counts only when the mean of its cell (CELL_ROWS cells
+   per picture height, ~1 degree) makes a transition at the same frame: a
+   flash changes whole areas, while a pan across texture changes pixels one
+   after another and leaves the cells' means nearly alone. Measured on
+   generated clips: a natural (1/f) texture panning a fifth of the picture a
+   second read 2.5 flashes/s pixel by pixel, 0.5 with cells; 9-pixel stripes
+   panning 200 px/s at 576 lines 3.5 (a fail) and 1.5; the flash clips (full
+   screen, 20 % and 40 % of it, red) read the same either way, areas included
+   (the pixels, not the cells, make the area).
 2. Each pixel counts its transitions within the last second, (t - 1 s, t].
 3. At each picture, the screen's count is the largest k such that more than
    a quarter of the pixels made at least k transitions in that second. More
@@ -75,6 +84,8 @@ WINDOW = 1.0
 """Seconds of the counting window."""
 EXTENDED_MIN, EXTENDED_MAX = 4, 6
 """Transitions per second counted as sustained flashing near the limit."""
+CELL_ROWS = 18
+"""Cells per picture height whose mean must flash with a pixel for the pixel to count."""
 EXTENDED_SPAN, EXTENDED_SHARE = 5.0, 4.0
 """Extended flashing: EXTENDED_SHARE seconds of near-limit flashing within EXTENDED_SPAN."""
 
@@ -149,6 +160,31 @@ class _ZigZag:
         direction[down] = -1
         self._idle = not extreme.any()
         return counted
+
+
+class _Cells:
+    """The grid of cells over a picture: each cell's mean, and a cell mask back on pixels."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        side = max(1, round(shape[0] / CELL_ROWS))
+        self._row_starts = np.arange(0, shape[0], side)
+        self._col_starts = np.arange(0, shape[1], side)
+        self._rows = np.arange(shape[0]) // side
+        self._cols = np.arange(shape[1]) // side
+        sizes = np.outer(np.diff(self._row_starts, append=shape[0]),
+                         np.diff(self._col_starts, append=shape[1]))  # fmt: skip
+        self._scale = (1.0 / sizes).astype(np.float32)
+
+    def means(self, values: F32) -> F32:
+        rows = np.add.reduceat(values, self._row_starts, axis=0)
+        sums: F32 = np.add.reduceat(rows, self._col_starts, axis=1)
+        sums *= self._scale
+        return sums
+
+    def on_pixels(self, cells: Mask) -> Mask:
+        mask: Mask = cells[self._rows][:, self._cols]
+        return mask
 
 
 class _Window:
@@ -270,6 +306,10 @@ class FlashMeter:
         self._luminance = _ZigZag(LUMINANCE_STEP * model.peak / 200.0, False,
                                   DARK_LIMIT * model.peak / 200.0)  # fmt: skip
         self._red = _ZigZag(RED_STEP, True, None)
+        self._cell_luminance = _ZigZag(LUMINANCE_STEP * model.peak / 200.0, False,
+                                       DARK_LIMIT * model.peak / 200.0)  # fmt: skip
+        self._cell_red = _ZigZag(RED_STEP, True, None)
+        self._cells: _Cells | None = None
         self._general_window = _Window()
         self._red_window = _Window()
         self._general = _Verdicts("general")
@@ -284,8 +324,13 @@ class FlashMeter:
     def add_light(self, time: float, luminance: F32, red: F32) -> None:
         """The same from display light already computed (cd/m² and the red quantity)."""
         self._frames += 1
+        cells = self._cells
+        if cells is None or cells.shape != luminance.shape:
+            cells = self._cells = _Cells(luminance.shape)
         general = self._luminance.update(luminance)
+        general &= cells.on_pixels(self._cell_luminance.update(cells.means(luminance)))
         reds = self._red.update(red)
+        reds &= cells.on_pixels(self._cell_red.update(cells.means(red)))
         level, area = self._general_window.add(time, general)
         red_level, red_area = self._red_window.add(time, reds)
         self._max_area = max(self._max_area, area, red_area)
