@@ -162,8 +162,10 @@ def test_the_levels_meter_equals_signalstats_on_every_frame(picture_clips: Pictu
             for plane, values in (("Y", planes.y), ("U", planes.u), ("V", planes.v)):
                 assert values is not None
                 ours = histogram_levels(np.bincount(values.ravel(), minlength=256))
-                expected = [float(theirs[f"lavfi.signalstats.{plane}{key}"]) for key in
-                            ("MIN", "LOW", "HIGH", "MAX")]  # fmt: skip
+                expected = [
+                    float(theirs[f"lavfi.signalstats.{plane}{key}"])
+                    for key in ("MIN", "LOW", "HIGH", "MAX")
+                ]
                 assert [ours.minimum, ours.low, ours.high, ours.maximum] == expected
                 average = float(theirs[f"lavfi.signalstats.{plane}AVG"])
                 assert ours.average == pytest.approx(average, abs=1e-3)

@@ -14,8 +14,9 @@ SHAPE = (18, 32)
 FPS = 25
 
 
-def run(light: Callable[[int], tuple[np.ndarray, np.ndarray]], seconds: float = 3.0,
-        fps: int = FPS) -> FlashResult:  # fmt: skip
+def run(
+    light: Callable[[int], tuple[np.ndarray, np.ndarray]], seconds: float = 3.0, fps: int = FPS
+) -> FlashResult:
     meter = FlashMeter()
     for i in range(round(seconds * fps)):
         luminance, red = light(i)
@@ -23,8 +24,9 @@ def run(light: Callable[[int], tuple[np.ndarray, np.ndarray]], seconds: float = 
     return meter.result()
 
 
-def square(rate: float, dark: float, bright: float, area: float = 1.0, fps: int = FPS
-           ) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+def square(
+    rate: float, dark: float, bright: float, area: float = 1.0, fps: int = FPS
+) -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
     """`rate` flashes a second between two luminances over the first `area` of the pixels."""
     cut = round(area * SHAPE[0] * SHAPE[1])
 
@@ -108,8 +110,14 @@ def test_saturated_red_flashes_fail_as_red_even_at_constant_luminance() -> None:
         def plane(value: float) -> np.ndarray:
             return np.full(SHAPE, value, np.float32)
 
-        return SmallPicture(i / FPS, plane(16 + 219 * y), plane(128 + 224 * cb),
-                            plane(128 + 224 * cr), False, "bt709")  # fmt: skip
+        return SmallPicture(
+            i / FPS,
+            plane(16 + 219 * y),
+            plane(128 + 224 * cb),
+            plane(128 + 224 * cr),
+            False,
+            "bt709",
+        )
 
     meter = FlashMeter()
     for i in range(3 * FPS):
@@ -143,8 +151,9 @@ def test_timestamps_not_frame_counts_define_the_second() -> None:
     meter = FlashMeter()
     for i in range(100):  # 50 fps for 2 s, 5 flashes a second
         on = int(np.floor(2 * 5 * i / 50)) % 2 == 1
-        meter.add_light(i / 50, np.full(SHAPE, 200.0 if on else 0.0, np.float32),
-                        np.zeros(SHAPE, np.float32))  # fmt: skip
+        meter.add_light(
+            i / 50, np.full(SHAPE, 200.0 if on else 0.0, np.float32), np.zeros(SHAPE, np.float32)
+        )
     assert meter.result().peak_frequency == 5.0
 
 

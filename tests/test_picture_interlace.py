@@ -53,8 +53,9 @@ def test_progressive_motion_reads_progressive_and_a_still_picture_undetermined()
     moving, still = InterlaceMeter(), InterlaceMeter()
     zero = np.zeros((96, 128))
     for i in range(10):
-        moving.add(luma(media.yuv_planes((media.moving_scene(96, 128, i / 25) - 16) / 219,
-                                         zero, zero)))  # fmt: skip
+        moving.add(
+            luma(media.yuv_planes((media.moving_scene(96, 128, i / 25) - 16) / 219, zero, zero))
+        )
         still.add(luma(media.grey(96, 128, 100)))
     assert moving.result().detected == "progressive"
     assert still.result().detected == "undetermined"
@@ -91,8 +92,13 @@ def test_the_vote_needs_three_agreeing_verdicts_to_change_an_established_one() -
 
 def test_signalled_scan_maps_ffmpeg_field_orders() -> None:
     assert [signalled_order(i) for i in range(6)] == [
-        "unknown", "progressive", "tff", "bff", "bff", "tff",
-    ]  # fmt: skip
+        "unknown",
+        "progressive",
+        "tff",
+        "bff",
+        "bff",
+        "tff",
+    ]
 
 
 def _verdict(content_top_first: bool | None, signalled: SignalledScan) -> str | None:

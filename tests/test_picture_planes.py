@@ -28,8 +28,15 @@ def test_area_shrink_is_the_block_mean_and_drops_partial_blocks(factor: int) -> 
 
 def test_dense_factor_brings_common_heights_to_at_most_90_lines() -> None:
     assert [dense_factor(h) for h in (2160, 1080, 720, 576, 480, 360, 90, 60)] == [
-        24, 12, 8, 7, 6, 4, 1, 1,
-    ]  # fmt: skip
+        24,
+        12,
+        8,
+        7,
+        6,
+        4,
+        1,
+        1,
+    ]
     assert dense_factor(1080, lines=180) == 6
 
 
@@ -84,9 +91,12 @@ def test_grey_has_no_red_quantity() -> None:
 
 def test_frame_planes_reads_coded_levels_and_range_without_conversion() -> None:
     data = np.concatenate(
-        [np.full((32, 48), 17, np.uint8), np.full((8, 48), 100, np.uint8),
-         np.full((8, 48), 200, np.uint8)]
-    )  # fmt: skip
+        [
+            np.full((32, 48), 17, np.uint8),
+            np.full((8, 48), 100, np.uint8),
+            np.full((8, 48), 200, np.uint8),
+        ]
+    )
     frame = av.VideoFrame.from_ndarray(data, format="yuv420p")
     frame.color_range = 2
     planes = frame_planes(frame, copy=True)

@@ -168,8 +168,12 @@ class ActiveAreaMeter:
             self._union = corners
         else:
             u = self._union
-            self._union = [min(u[0], corners[0]), min(u[1], corners[1]),
-                           max(u[2], corners[2]), max(u[3], corners[3])]  # fmt: skip
+            self._union = [
+                min(u[0], corners[0]),
+                min(u[1], corners[1]),
+                max(u[2], corners[2]),
+                max(u[3], corners[3]),
+            ]
         if self._runs and self._same(self._runs[-1].rect, rect):
             return
         if len(self._runs) < self._max_segments:

@@ -172,8 +172,9 @@ class _Cells:
         self._col_starts = np.arange(0, shape[1], side)
         self._rows = np.arange(shape[0]) // side
         self._cols = np.arange(shape[1]) // side
-        sizes = np.outer(np.diff(self._row_starts, append=shape[0]),
-                         np.diff(self._col_starts, append=shape[1]))  # fmt: skip
+        sizes = np.outer(
+            np.diff(self._row_starts, append=shape[0]), np.diff(self._col_starts, append=shape[1])
+        )
         self._scale = (1.0 / sizes).astype(np.float32)
 
     def means(self, values: F32) -> F32:
@@ -303,11 +304,13 @@ class FlashMeter:
     def __init__(self, model: DisplayModel | None = None) -> None:
         model = model or DisplayModel()
         self._model = model
-        self._luminance = _ZigZag(LUMINANCE_STEP * model.peak / 200.0, False,
-                                  DARK_LIMIT * model.peak / 200.0)  # fmt: skip
+        self._luminance = _ZigZag(
+            LUMINANCE_STEP * model.peak / 200.0, False, DARK_LIMIT * model.peak / 200.0
+        )
         self._red = _ZigZag(RED_STEP, True, None)
-        self._cell_luminance = _ZigZag(LUMINANCE_STEP * model.peak / 200.0, False,
-                                       DARK_LIMIT * model.peak / 200.0)  # fmt: skip
+        self._cell_luminance = _ZigZag(
+            LUMINANCE_STEP * model.peak / 200.0, False, DARK_LIMIT * model.peak / 200.0
+        )
         self._cell_red = _ZigZag(RED_STEP, True, None)
         self._cells: _Cells | None = None
         self._general_window = _Window()
