@@ -31,7 +31,7 @@ picture, each pixel ~0.2 degree at three picture heights (`planes`):
    after another and leaves the cells' means nearly alone. Measured on
    generated clips: a natural (1/f) texture panning a fifth of the picture a
    second read 2.5 flashes/s pixel by pixel, 0.5 with cells; 9-pixel stripes
-   panning 200 px/s at 576 lines 3.5 (a fail) and 1.5; the flash clips (full
+   panning 200 px/s at 576 lines 3.5 (a fail) and 2.0; the flash clips (full
    screen, 20 % and 40 % of it, red) read the same either way, areas included
    (the pixels, not the cells, make the area).
 2. Each pixel counts its transitions within the last second, (t - 1 s, t].
@@ -160,6 +160,11 @@ class _ZigZag:
         direction[down] = -1
         self._idle = not extreme.any()
         return counted
+
+    @property
+    def idle(self) -> bool:
+        """Nothing held and nothing seen: an all-zero quantity cannot make a transition."""
+        return self._idle
 
 
 class _Cells:
@@ -333,7 +338,8 @@ class FlashMeter:
         general = self._luminance.update(luminance)
         general &= cells.on_pixels(self._cell_luminance.update(cells.means(luminance)))
         reds = self._red.update(red)
-        reds &= cells.on_pixels(self._cell_red.update(cells.means(red)))
+        if red.any() or not self._cell_red.idle:
+            reds &= cells.on_pixels(self._cell_red.update(cells.means(red)))
         level, area = self._general_window.add(time, general)
         red_level, red_area = self._red_window.add(time, reds)
         self._max_area = max(self._max_area, area, red_area)

@@ -4,20 +4,21 @@ Two depths (docs/quality.md, "Picture depth"):
 
 - `sampled` (the default) and `keyframes` (`--fast`): the decoder hands over about two
   frames a second (B-frames not decoded) or the keyframes. Each sample goes to the black/
-  frozen/blur/blockiness meter and to the meters that need only separate pictures: active
-  area and SI on every sample, levels once a second (a 1080p histogram costs ~5 ms).
-- `every_frame`: every frame is decoded. Flashes, cuts and the TI peak search need every
-  frame, so each is shrunk to at most 90 lines (`planes.small_picture`, ~0.4 ms at 720p)
-  and only those meters see it; coded-size work stays on the samples as above, plus TI of
-  each sample with the frame before it, TI at the coded size where the small picture's TI
-  reaches a new maximum or a cut fires (TI's maximum is there: 22 such pairs in 250 frames
-  of the benchmark clip), and an idet triplet every `cadence_free_stride` frames (~0.5 s).
-  Measured on the 2-core box: ~0.8 ms of meters a 720p frame on top of decoding.
+  frozen/blur/blockiness meter and to the active area; once a second a sample also gets
+  its levels and SI (a 1080p histogram ~5 ms, SI on every row ~8 ms: every row, because
+  sampling rows over-weights or misses the strong edges of letterbox bars, 21 % off on the
+  letterbox clip at every 3rd row).
+- `every_frame`: every frame is decoded. Flashes, cuts and TI need every frame: each is
+  shrunk to at most 90 lines (`planes.small_picture`, ~0.45 ms at 720p) for the flash and
+  cut meters, and its TI with the frame before is taken on 60 rows (~0.15 ms; at the coded
+  size's `row_step` where it peaks or a cut fires, for TI max). SI and an idet triplet are
+  taken every `cadence_free_stride` frames (~0.5 s); the rest stays on the samples.
+  Measured on the 2-core box, 720p: ~2.0 ms decoding and ~2.4 ms of meters a frame.
 
 Decoded frames are held by reference (PyAV frames own refcounted buffers that the
 decoder does not reuse while referenced): keeping the previous frame and a pending
 triplet costs no copy. Memory: three decoded frames, the flash meter's state (< 1 MB),
-histograms; a 10-minute 1080p file peaked at 128 MB RSS for the whole process.
+histograms (docs/benchmarks.md gives the peak on a 10-minute 1080p file).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ TI_MEAN_ROWS = 60
 """Rows of each frame whose TI goes into the mean (~0.3 ms at 720p, 0.45 ms at 1080p)."""
 CADENCE = (2, 3, 5)
 """Periods of field cadences (2:2, 3:3 and 2:3 pulldown) that the interlace stride avoids."""
-INTERLACE_COLUMNS = 640
+INTERLACE_COLUMNS = 320
 """idet looks only at vertical structure: every n-th column, so that about this many remain."""
 
 
@@ -111,11 +112,11 @@ class _SampledMeters:
 
     def add(self, planes: Planes, time: float, si: bool) -> None:
         self.area.add(planes.y, time)
-        if si:
-            self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
         if time + 1e-6 >= self._next_statistics:
             self._next_statistics = max(self._next_statistics + STATISTICS_INTERVAL, time)
             self.levels.add(planes.y, planes.u, planes.v, planes.full_range)
+            if si:
+                self.siti.add_si(planes.y, planes.full_range)
 
 
 class _EveryFrameMeters:
@@ -148,10 +149,10 @@ class _EveryFrameMeters:
         if previous is not None and previous.y.shape == planes.y.shape:
             self._temporal_information(previous, planes)
         if (self.frames - 1) % self._stride == 0:
-            # Idet's triplets and SI on the same cadence-free stride: samples every 0.5 s of
-            # 30 fps pulldown would all see the same phase of its 5-frame cadence.
+            # Idet's triplets and SI on a cadence-free stride: samples every 0.5 s of 30 fps
+            # pulldown would all see the same phase of its 5-frame cadence.
             self._waiting = (_fields(previous) if previous is not None else fields, fields)
-            self.siti.add_si(planes.y, planes.full_range, row_step(planes.y.shape[0]))
+            self.siti.add_si(planes.y, planes.full_range)
         self._previous = planes
 
     def _temporal_information(self, previous: Planes, planes: Planes) -> None:

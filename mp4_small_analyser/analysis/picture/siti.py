@@ -1,7 +1,7 @@
 """Spatial and temporal information (SI, TI) of ITU-T P.910, as FFmpeg's siti filter.
 
-P.910 (clause 7.8 in the 2008 edition, "Spatial and temporal information" in
-the 2021/2022 revision) measures on the luminance plane:
+P.910 ("Spatial and temporal information", in the 2008 edition and the
+2021/2022 revision) measures on the luminance plane:
 - SI = standard deviation over the picture of the Sobel gradient magnitude
   sqrt(Gx^2 + Gy^2) (pixels whose 3x3 neighbourhood lies inside the picture);
 - TI = standard deviation over the picture of the difference from the
@@ -17,10 +17,13 @@ picture (siti counts a 0 there, lowering its mean and min; `ffmpeg_ti_mean`
 gives siti's figure), and SI/TI of 10-bit video are on the 8-bit scale (siti
 maps 10-bit to 0-1023).
 
-Cost (CPU per 1080p picture, numpy): SI ~17 ms on every row, 2.7 ms on
-every 4th row (`row_step`); TI ~10 ms / 1.3 ms. Too dear for every frame at
-the coded size, so `SiTiMeter` takes them on samples (see its docstring);
-row sampling changes SI/TI by under 1 % on the test clips.
+Cost (CPU per picture, numpy, the 2-core box): SI on every row ~3 ms at 720p,
+~8 ms at 1080p; TI ~1.6 ms on every 3rd row of 720p, ~0.15 ms on 60 rows. Too
+dear for every frame at the coded size, so SI is taken on pictures ~1 s (or
+~0.5 s) apart, on every row (every n-th row misweights strong horizontal
+edges such as letterbox bars: 21 % off at every 3rd row of the letterbox
+clip); TI on every frame from a few rows whose position moves each frame,
+and on `row_step` rows where it peaks (`picture/meters.py`).
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ def to_full_range(luma: U8, full_range: bool) -> U8:
 
 
 def row_step(height: int) -> int:
-    """Rows between measured rows so that at least 240 rows are measured (1 up to 479 lines)."""
+    """Rows between measured rows so that at least 240 rows are measured (1 up to 479 lines);
+    used for TI, whose differences have no fixed edges to misweight."""
     return max(1, height // 240)
 
 
@@ -143,10 +147,8 @@ class SiTiMeter:
     """Streaming SI/TI: `add_si` pictures and `add_ti` pairs, in any mix.
 
     With every picture at the coded size (`add` each one) the values are
-    P.910's and siti's. In the full-rate design SI is taken on the sampled
-    pictures (SI changes slowly; P.910's max and mean over samples), and TI
-    on the sampled pictures with their predecessor, plus on every picture
-    where the cut meter fires, so TI max (reached at cuts) is not missed.
+    P.910's and siti's. In the analysis SI is taken on pictures ~0.5-1 s apart
+    (P.910's max and mean over those) and TI as `picture/meters.py` says.
     """
 
     def __init__(self) -> None:
