@@ -15,7 +15,9 @@ FFmpeg's: its children's):
 - "baseline" (with `--baseline DIR`): `run_task` of another checkout (e.g. `git archive`
   of main before this work) in a child process that times itself, for "today".
 
-Peak memory (`--memory FILE`): each depth analysed in a fresh process, its peak RSS.
+Peak memory (`--memory FILE`): each depth analysed in a fresh process, its peak RSS; FILE is
+made first when missing: 10 minutes of 1080p25 (FFmpeg's testsrc2, x264 ultrafast CRF 30) with a
+stereo AAC tone, ~640 MB (`LONG_CLIP`).
 
     .venv/bin/python benchmarks/picture.py [--repeat 5] [--baseline /tmp/main-src]
     .venv/bin/python benchmarks/picture.py --memory .bench/full/1080p-10min.mp4
@@ -180,8 +182,20 @@ _MEMORY = textwrap.dedent(
 )
 
 
+LONG_CLIP = [
+    *("-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25"),
+    *("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"),
+    *("-t", "600", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30"),
+    *("-c:a", "aac", "-b:a", "96k", "-ac", "2"),
+]
+
+
 def memory(path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        command = ["ffmpeg", "-nostats", "-hide_banner", *LONG_CLIP, str(path)]
+        subprocess.run(command, capture_output=True, check=True)
     for depth in ("sampled", "every_frame"):
         run = subprocess.run(
             [sys.executable, "-c", _MEMORY, str(path.resolve()), depth],

@@ -10,6 +10,8 @@ the clips were built with.
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -308,3 +310,54 @@ def test_clean_clips_raise_no_picture_depth_check(picture_clips: PictureClips, n
     depth_codes |= {"INTERLACE_MISMATCH", "FIELD_ORDER_MISMATCH", "LEVELS_OUT_OF_RANGE"}
     depth_codes |= {"RANGE_MISMATCH", "SPARSE_SAMPLING"}
     assert not codes & depth_codes
+
+
+def test_a_request_asks_for_every_frame_through_its_options() -> None:
+    """The depth crosses the service as the CLI flag does: the request's `options`, carried
+    by each queue message to the worker's `run_task`."""
+    from mp4_small_analyser.service.planning import plan_batch
+    from mp4_small_analyser.service.schemas import FilesUrlRequest
+    from mp4_small_analyser.stores.messages import AnalyseMessage
+
+    request = FilesUrlRequest.model_validate(
+        {"files_url": ["https://example.com/ad.mp4"], "options": {"video_every_frame": True}}
+    )
+    (message,) = plan_batch(request).messages
+    queued = AnalyseMessage.model_validate_json(message.model_dump_json())
+    assert queued.options is not None and queued.options.video_every_frame
+
+
+def test_the_readable_report_shows_every_picture_depth_measure(
+    picture_clips: PictureClips,
+) -> None:
+    """`mp4-analyser analyse --every-frame` as a user runs it: one line per measure."""
+    path = picture_clips.path("flash_10hz")
+    run = subprocess.run(
+        [sys.executable, "-m", "mp4_small_analyser.cli", "analyse", "--every-frame", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = {line.split()[0]: line for line in run.stdout.splitlines() if line.startswith("  ")}
+    assert "every frame, 75 frames decoded" in lines["depth"]
+    assert "progressive content, signalled progressive" in lines["scan"]
+    assert "Y 16-" in lines["levels"] and "limited range" in lines["levels"]
+    assert lines["shots"].split()[1] == "16,"  # every flash edge is a cut, as in scdet
+    assert "SI " in lines["SI/TI"] and "TI " in lines["SI/TI"]
+    assert "FAIL (peak 10/s" in lines["flashes"] and "general" in lines["flashes"]
+    assert "FLASH_RISK" in run.stdout
+    framed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mp4_small_analyser.cli",
+            "analyse",
+            str(picture_clips.path("letterbox")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert "letterbox 640x272 (bars 44/44/0/0 px t/b/l/r)" in framed.stdout
+    assert "flashes, shots, ti, interlace need --every-frame" in framed.stdout
