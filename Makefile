@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?=
 
-.PHONY: run test lint typecheck pytest tools bench samples clean
+.PHONY: run test lint typecheck pytest tools bench samples docs clean
 
 run: $(RUN_STAMP)
 	@mkdir -p var
@@ -42,6 +42,10 @@ tools:
 # Two small videos for the README walk-through, in var/samples/.
 samples: $(RUN_STAMP)
 	$(BIN)/python examples/make_sample_media.py var/samples
+
+# The QC profile schema and the list of rule-able fields, generated from the models.
+docs: $(RUN_STAMP)
+	$(BIN)/python scripts/gen_profile_docs.py
 
 bench: $(TEST_STAMP) tools
 	$(BIN)/python benchmarks/probe.py

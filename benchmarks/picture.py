@@ -194,8 +194,10 @@ def memory(path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        command = ["ffmpeg", "-nostats", "-hide_banner", *LONG_CLIP, str(path)]
+        partial_file = path.with_suffix(".partial.mp4")
+        command = ["ffmpeg", "-nostats", "-hide_banner", "-y", *LONG_CLIP, str(partial_file)]
         subprocess.run(command, capture_output=True, check=True)
+        partial_file.rename(path)
     for depth in ("sampled", "every_frame"):
         run = subprocess.run(
             [sys.executable, "-c", _MEMORY, str(path.resolve()), depth],

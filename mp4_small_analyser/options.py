@@ -7,15 +7,21 @@ they are pydantic models with documented defaults; every limit lives here.
 from __future__ import annotations
 
 from ipaddress import IPv4Network, IPv6Network
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
 
-ProfileName = Literal["ebu-r128", "streaming", "web"]
+PROFILE_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+ProfileName = Annotated[
+    str,
+    StringConstraints(pattern=PROFILE_NAME_PATTERN),
+    Field(description="A QC profile's name: lower case, digits and dashes (docs/profiles.md)."),
+]
+DEFAULT_PROFILE = "ebu-r128"
 
 
 class SourceLimits(BaseModel):
@@ -79,7 +85,7 @@ class AnalysisOptions(BaseModel):
     max_audio_tracks: int = Field(
         8, ge=1, le=64, description="Audio tracks measured at most (the first ones, in order)."
     )
-    profile: ProfileName = Field("ebu-r128", description="QC profile the checks judge against.")
+    profile: ProfileName = Field(DEFAULT_PROFILE, description="QC profile the checks judge by.")
     max_media_duration: float = Field(
         600.0, gt=0, description="Seconds of media decoded at most; the rest is not measured."
     )

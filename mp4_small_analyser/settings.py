@@ -29,7 +29,20 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-class Settings(BaseSettings):
+class ProfileSettings(BaseSettings):
+    """Where QC profiles come from besides the built-ins; read alone by the CLI, which
+    needs no other setting."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    profiles_dir: Path | None = Field(
+        None,
+        description="Folder of QC profiles (NAME.yaml or NAME.json) added to the built-ins; "
+        "on Lambda, the folder bundled with the functions (the deployment's PROFILES_DIR).",
+    )
+
+
+class Settings(ProfileSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     # Backends

@@ -28,6 +28,7 @@ from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling,
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from mp4_small_analyser.analysis.judging.library import SUFFIXES as PROFILE_SUFFIXES
 from mp4_small_analyser_cdk.config import Architecture
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,9 @@ DIST_INFO_BULK = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 # Bump when the recipe changes so cached bundles built by an older recipe are not reused.
 RECIPE_VERSION = "1"
 CACHE_ENTRIES_KEPT = 3
+BUNDLED_PROFILES = "qc_profiles"
+"""Where a deployment's QC profile folder goes in the bundle (LAMBDA_TASK_ROOT/qc_profiles)."""
+LAMBDA_TASK_ROOT = "/var/task"
 DEFAULT_CACHE_ROOT = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     / "mp4-small-analyser"
@@ -68,6 +72,9 @@ class BundleSpec:
     requirements: tuple[str, ...]
     package_dir: Path = PROJECT_ROOT / PACKAGE_NAME
     python_version: str = LAMBDA_PYTHON_VERSION
+    profiles_dir: Path | None = None
+    """QC profiles copied into the function's code beside the cached bundle (not part of it,
+    so changing a profile does not run pip again)."""
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -88,11 +95,23 @@ class BundleSpec:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         return digest.hexdigest()
 
+    def asset_key(self) -> str:
+        """The cached bundle's key and the bundled profiles: what the function's code holds."""
+        digest = hashlib.sha256(self.key().encode())
+        for path in _package_files(self.profiles_dir) if self.profiles_dir else []:
+            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
     def cache_name(self) -> str:
         return f"{self.cache_prefix()}{self.key()[:24]}"
 
     def cache_prefix(self) -> str:
         return f"{self.architecture}-cp{self.python_version.replace('.', '')}-"
+
+
+def bundled_profiles_dir(configured: Path | None) -> str | None:
+    """The functions' PROFILES_DIR: where the configured folder lands in their code."""
+    return f"{LAMBDA_TASK_ROOT}/{BUNDLED_PROFILES}" if configured is not None else None
 
 
 def runtime_requirements(project_root: Path = PROJECT_ROOT) -> tuple[str, ...]:
@@ -176,7 +195,7 @@ class LambdaPackage:
     def __init__(self, spec: BundleSpec, cache_root: Path = DEFAULT_CACHE_ROOT) -> None:
         self.spec = spec
         self.cache_root = cache_root
-        self._key = spec.key()
+        self._key = spec.asset_key()
         self._code_by_stack: dict[str, lambda_.Code] = {}
 
     def code(self, scope: Construct) -> lambda_.Code:
@@ -214,6 +233,13 @@ class LocalPipBundling:
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         bundle = build_bundle(self._spec, self._cache_root)
         shutil.copytree(bundle, output_dir, copy_function=_link_or_copy, dirs_exist_ok=True)
+        if self._spec.profiles_dir is not None:
+            shutil.copytree(
+                self._spec.profiles_dir,
+                Path(output_dir) / BUNDLED_PROFILES,
+                ignore=lambda _, names: [n for n in names if not n.endswith(PROFILE_SUFFIXES)],
+                dirs_exist_ok=True,
+            )
         return True
 
 

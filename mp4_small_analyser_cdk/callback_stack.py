@@ -21,7 +21,7 @@ from mp4_small_analyser.stores.dynamodb_table import (
     SORT_KEY,
     TTL_ATTRIBUTE,
 )
-from mp4_small_analyser_cdk.bundling import LambdaPackage
+from mp4_small_analyser_cdk.bundling import LambdaPackage, bundled_profiles_dir
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
@@ -73,6 +73,7 @@ def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[
         result_ttl_days=config.result_ttl_days,
         enable_test_endpoints=config.enable_test_endpoints,
         log_format="json",
+        profiles_dir=bundled_profiles_dir(config.bundled_profiles_dir),
     )
 
 
@@ -244,7 +245,14 @@ class Mp4AnalyserCallbackStack(Stack):
         task.add_method("POST", integration)
         task.add_method("PUT", integration)
         task.add_method("GET", integration)
-        callback.add_resource("batch").add_resource("{batch_id}").add_method("GET", integration)
+        batch = callback.add_resource("batch").add_resource("{batch_id}")
+        batch.add_method("GET", integration)
+        # QC profiles, and stored results judged again against another profile.
+        task.add_resource("judge").add_method("POST", integration)
+        batch.add_resource("judge").add_method("POST", integration)
+        profiles = api.root.add_resource("profiles")
+        profiles.add_method("GET", integration)
+        profiles.add_resource("{name}").add_method("GET", integration)
         if config.enable_test_endpoints:
             test = api.root.add_resource("test")
             test.add_resource("results").add_method("GET", integration)

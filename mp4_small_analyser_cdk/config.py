@@ -209,6 +209,24 @@ class DeploymentConfig(BaseModel):
         alias="LAMBDA_BUNDLE_CACHE_DIR",
         description="Where built Lambda bundles are cached; default ~/.cache/mp4-small-analyser.",
     )
+    bundled_profiles_dir: Path | None = Field(
+        None,
+        alias="BUNDLED_PROFILES_DIR",
+        description="A folder of QC profiles (NAME.yaml / NAME.json) bundled with the functions, "
+        "which read it as their PROFILES_DIR; checked at synth like `profiles validate`.",
+    )
+
+    @field_validator("bundled_profiles_dir")
+    @classmethod
+    def _usable_profiles(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        from mp4_small_analyser.analysis.judging import ProfileLibrary
+
+        problems = ProfileLibrary(value).problems()
+        if problems:
+            raise ValueError("; ".join(str(problem) for problem in problems))
+        return value
 
     @field_validator("log_retention_days")
     @classmethod

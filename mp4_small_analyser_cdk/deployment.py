@@ -31,7 +31,11 @@ def build_deployment(app: App, config: DeploymentConfig) -> Deployment:
     """Add both stacks to `app`, tagged and checked by cdk-nag."""
     environment = Environment(account=config.aws_account_id, region=config.aws_region)
     package = LambdaPackage(
-        BundleSpec(config.lambda_architecture, runtime_requirements()),
+        BundleSpec(
+            config.lambda_architecture,
+            runtime_requirements(),
+            profiles_dir=config.bundled_profiles_dir,
+        ),
         config.lambda_bundle_cache_dir or DEFAULT_CACHE_ROOT,
     )
     callback = Mp4AnalyserCallbackStack(

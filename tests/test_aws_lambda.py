@@ -450,7 +450,15 @@ def test_async_batches_from_submission_to_callbacks_and_results(
         query={"limit": "2"},
     )
     assert status == 200
-    assert first["summary"] == {"total": 3, "queued": 0, "running": 0, "completed": 2, "failed": 1}
+    assert first["summary"] == {
+        "total": 3,
+        "queued": 0,
+        "running": 0,
+        "completed": 2,
+        "failed": 1,
+        # Counted from the index's projected `verdict`: the clip's tones are far above -23 LUFS.
+        "verdicts": {"pass": 0, "warn": 0, "fail": 2},
+    }
     assert [t["task_id"] for t in first["tasks"]] == [http_task, s3_task]
     status, second = lambdas.api(
         CALLBACK_HANDLER,
@@ -516,6 +524,22 @@ def test_a_sync_batch_is_answered_with_the_results_the_workers_store(
     )
     assert [r["file_url"] for r in body["results"]] == request["files_url"]
     assert len(answers) == 2 and all(a == {"batchItemFailures": []} for a in answers)
+    # Judged again through the callback API's own routes, from the stored result only.
+    task_id = body["results"][0]["task_id"]
+    inline = {"name": "codec-only", "description": "x", "rules": []}
+    status, judged = lambdas.api(
+        CALLBACK_HANDLER,
+        "POST",
+        f"/callback/{task_id}/judge",
+        "/callback/{task_id}/judge",
+        body={"profile": inline},
+    )
+    assert status == 200, judged
+    assert judged["results"]["verdict"]["profile"] == "codec-only"
+    assert body["results"][0]["results"]["verdict"]["profile"] == "ebu-r128"
+    status, listed = lambdas.api(CALLBACK_HANDLER, "GET", "/profiles", "/profiles")
+    assert status == 200
+    assert "ebu-r128-s1" in {profile["name"] for profile in listed["profiles"]}
 
 
 def test_a_poison_message_fails_three_receives_then_waits_in_the_dead_letter_queue(

@@ -115,3 +115,18 @@ def test_invalid_settings_are_named(settings: dict[str, str], message: str) -> N
 def test_missing_file_points_to_the_setup_script(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"not found → Solution: run ./setup-config.sh"):
         load_config(tmp_path / ".env", ACCOUNT)
+
+
+def test_bundled_profiles_are_checked_before_synth(tmp_path: Path) -> None:
+    (tmp_path / "house.yaml").write_text(
+        "name: house\ndescription: x\nrules:\n  - code: A\n    field: audio_analysis.lufs\n"
+        "    max: -1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(None, {**ACCOUNT, "BUNDLED_PROFILES_DIR": str(tmp_path)})
+    assert "  BUNDLED_PROFILES_DIR: " in str(raised.value)
+    assert "rules[0] (A).field: unknown field 'audio_analysis.lufs'" in str(raised.value)
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ConfigError, match="is not a folder"):
+        load_config(None, {**ACCOUNT, "BUNDLED_PROFILES_DIR": str(missing)})

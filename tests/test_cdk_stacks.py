@@ -13,6 +13,7 @@ from mp4_small_analyser.service.app import create_app
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
+    PROJECT_ROOT,
     Synthesis,
     api_routes,
     example_config,
@@ -44,6 +45,7 @@ FULL = {
     "RESULT_TTL_DAYS": "90",
     "LOG_RETENTION_DAYS": "90",
     "DYNAMODB_TABLE_NAME": "qc-results",
+    "BUNDLED_PROFILES_DIR": str(PROJECT_ROOT / "examples" / "profiles"),
 }
 PARTIAL_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mp4/signing"
 
@@ -114,7 +116,7 @@ def test_results_table_keys_index_and_protection(default: Synthesis) -> None:
                         ],
                         "Projection": {
                             "ProjectionType": "INCLUDE",
-                            "NonKeyAttributes": ["status", "expires_at"],
+                            "NonKeyAttributes": ["status", "expires_at", "verdict"],
                         },
                     }
                 ],
@@ -169,7 +171,8 @@ def _app_routes(prefix: str, *, test_endpoints: bool = False) -> set[tuple[str, 
     }
 
 
-CALLBACK_ROUTES = _app_routes("/callback/")
+# The callback API also serves the QC profiles (read-only) and re-judging.
+CALLBACK_ROUTES = _app_routes("/callback/") | _app_routes("/profiles")
 TEST_ROUTES = _app_routes("/test/", test_endpoints=True)
 
 
@@ -285,6 +288,16 @@ def test_callback_function_environment(default: Synthesis) -> None:
         "QUEUE_BACKEND": "none",
         "CALLBACK_SIGNING_SECRET_ARN": {"Ref": secret_id},
     }
+
+
+def test_bundled_profiles_are_every_function_s_profile_folder(
+    default: Synthesis, full: Synthesis
+) -> None:
+    for synthesis, expected in ((default, None), (full, "/var/task/qc_profiles")):
+        for template in synthesis.templates().values():
+            for function in resources_of_type(template, "AWS::Lambda::Function").values():
+                variables = function["Properties"]["Environment"]["Variables"]
+                assert variables.get("PROFILES_DIR") == expected
 
 
 def test_x86_64_and_sizes_follow_config(full: Synthesis) -> None:

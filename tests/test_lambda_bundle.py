@@ -35,6 +35,7 @@ from mp4_small_analyser_cdk.bundling import (
     LAMBDA_RUNTIME,
     BundleSpec,
     BundlingError,
+    LocalPipBundling,
     build_bundle,
     bundled_code,
     runtime_requirements,
@@ -176,6 +177,36 @@ def test_key_follows_sources_requirements_and_architecture(tmp_path: Path) -> No
     assert spec.key() == key
     (package / "errors.py").write_text((package / "errors.py").read_text() + "\n# edited\n")
     assert spec.key() != key
+
+
+def test_built_in_profiles_are_package_data_in_the_bundle(arm64_bundle: Path) -> None:
+    builtin = arm64_bundle / "mp4_small_analyser" / "analysis" / "judging" / "builtin"
+    assert {path.stem for path in builtin.glob("*.yaml")} >= {"ebu-r128", "ebu-r128-s1", "atsc-a85"}
+    assert (arm64_bundle / "yaml" / "__init__.py").is_file()
+
+
+def test_configured_profiles_join_the_cached_bundle_without_pip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "house.yaml").write_text("name: house\ndescription: x\nextends: atsc-a85\n")
+    (profiles / "notes.txt").write_text("not a profile")
+    spec = BundleSpec("arm64", ("numpy==2.0.0",), profiles_dir=profiles)
+    cache = tmp_path / "cache"
+    (cache / spec.cache_name() / "mp4_small_analyser").mkdir(parents=True)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("pip ran"))
+    output = tmp_path / "asset"
+    assert LocalPipBundling(spec, cache).try_bundle(
+        str(output), image=LAMBDA_RUNTIME.bundling_image
+    )
+    assert sorted(path.name for path in (output / "qc_profiles").iterdir()) == ["house.yaml"]
+    assert (output / "mp4_small_analyser").is_dir()
+    # A changed profile is new function code, but the same cached dependencies.
+    key, asset = spec.key(), spec.asset_key()
+    (profiles / "house.yaml").write_text("name: house\ndescription: y\nextends: atsc-a85\n")
+    assert (spec.key(), spec.asset_key() != asset) == (key, True)
+    assert replace(spec, profiles_dir=None).asset_key() != spec.asset_key()
 
 
 def test_requirements_come_from_pyproject_pinned_to_installed_versions(tmp_path: Path) -> None:

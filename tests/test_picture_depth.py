@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mp4_small_analyser.analysis.judging.checks import run_checks
+from mp4_small_analyser.analysis.judging import builtin_library, judge
 from mp4_small_analyser.analysis.task import run_task
 from mp4_small_analyser.models import CompletedResult, VideoAnalysis
 from mp4_small_analyser.options import AnalysisOptions
@@ -283,8 +283,8 @@ def test_keyframes_only_reports_no_frozen_share_it_cannot_know(one_keyframe: Pat
 @pytest.mark.parametrize(
     ("name", "code", "severities"),
     [
-        ("flash_10hz", "FLASH_RISK", ("error", "warning", "warning")),
-        ("flash_red_5hz", "FLASH_RISK", ("error", "warning", "warning")),
+        ("flash_10hz", "FLASH_RISK", ("error", "error", "error")),
+        ("flash_red_5hz", "FLASH_RISK", ("error", "error", "error")),
         ("letterbox", "LETTERBOX", ("info", "info", "warning")),
         ("tff_progressive_coded", "INTERLACE_MISMATCH", ("warning", "warning", "error")),
         ("bff_content_tff_coded", "FIELD_ORDER_MISMATCH", ("error", "error", "error")),
@@ -298,9 +298,50 @@ def test_each_finding_raises_its_check_at_each_profiles_severity(
 ) -> None:
     results = completed(picture_clips.path(name)).results
     for profile, severity in zip(("ebu-r128", "streaming", "web"), severities, strict=True):
-        (check,) = [c for c in run_checks(results, profile) if c.code == code]
+        checks = judge(results, builtin_library().get(profile)).checks
+        (check,) = [c for c in checks if c.code == code]
         assert check.severity == severity, (profile, check)
         assert len(check.message) > 40
+
+
+def test_the_flash_and_scan_rules_are_silent_at_the_default_depth(
+    picture_clips: PictureClips,
+) -> None:
+    """Not measured at the sampled depth, and not expected there: no check, not "not judged"."""
+    results = completed(picture_clips.path("flash_10hz"), AnalysisOptions()).results
+    assert results.video_analysis is not None and results.video_analysis.flashes is None
+    assert results.verdict is not None
+    every_frame_codes = {"FLASH_RISK", "FLASH_EXTENDED", "INTERLACE_MISMATCH"}
+    every_frame_codes.add("FIELD_ORDER_MISMATCH")
+    assert not every_frame_codes & {c.code for c in results.checks}
+    assert not every_frame_codes & set(results.verdict.not_judged)
+
+
+def test_the_bt1702_profile_analyses_every_frame_and_fails_flashing(
+    picture_clips: PictureClips,
+) -> None:
+    profile = builtin_library().get("bt1702").document()
+    result = run_task(str(picture_clips.path("flash_10hz")), profile=profile)
+    assert isinstance(result, CompletedResult)
+    video = result.results.video_analysis
+    assert video is not None and video.sampling is not None
+    assert video.sampling.depth == "every_frame"
+    assert result.results.verdict is not None and result.results.verdict.status == "fail"
+    assert "FLASH_RISK" in result.results.verdict.decided_by
+    assert result.metadata.options is not None and result.metadata.options.video_every_frame
+
+
+def test_bt1702_under_fast_says_the_flashes_were_not_judged(picture_clips: PictureClips) -> None:
+    """`--fast` wins over the profile's every-frame analysis: the flash rules are not judged
+    and SPARSE_SAMPLING, a warning under this profile, says why."""
+    profile = builtin_library().get("bt1702").document()
+    fast = AnalysisOptions(video_keyframes_only=True)
+    result = run_task(str(picture_clips.path("flash_10hz")), options=fast, profile=profile)
+    assert isinstance(result, CompletedResult)
+    verdict = result.results.verdict
+    assert verdict is not None and {"FLASH_RISK", "FLASH_RISK_RED"} <= set(verdict.not_judged)
+    (sparse,) = [c for c in result.results.checks if c.code == "SPARSE_SAMPLING"]
+    assert sparse.severity == "warning" and "flashes" in sparse.message
 
 
 @pytest.mark.parametrize("name", ["flash_1hz", "progressive_motion", "levels_legal", "cuts"])

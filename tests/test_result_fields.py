@@ -184,7 +184,9 @@ def lra_basis(blocks: Expectation, track: int) -> dict[str, object]:
     return check("LRA_NOT_MEANINGFUL", "info", blocks, equals(300.0), equals(track))
 
 
-def metadata(mode: str, file_size: int) -> dict[str, object]:
+def metadata(
+    mode: str, file_size: int, options: AnalysisOptions | None = None
+) -> dict[str, object]:
     return {
         "processor": equals("mp4_small_analyser"),
         "version": equals(__version__),
@@ -193,6 +195,8 @@ def metadata(mode: str, file_size: int) -> dict[str, object]:
         # Decoding seeks back to the samples after probing: at least the file, not much more.
         "bytes_read": Between(file_size * 0.5, file_size * 2),
         "requests": Between(1, 1000),
+        # What the result was measured with, so judging it again can tell (ANALYSIS_OPTIONS_DIFFER).
+        "options": equals((options or AnalysisOptions()).model_dump(mode="json")),
     }
 
 
@@ -294,8 +298,16 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
         "file_url": equals(str(programme)),
         "processing_time": Between(0.0, 60.0),
         "results": {
-            # Judged against a profile by the QC profiles' engine (not computed yet).
-            "verdict": is_none,
+            # The stereo tone reads about -22 LUFS: outside EBU R 128's -23 ± 0.5 LU, so the
+            # default profile fails it; every rule's field was measured. Its 8 s make its
+            # loudness range rest on too few values (information).
+            "verdict": {
+                "status": equals("fail"),
+                "profile": equals("ebu-r128"),
+                "decided_by": equals(["LOUDNESS_OUT_OF_RANGE"]),
+                "counts": {"error": equals(1), "warning": equals(3), "info": equals(1)},
+                "not_judged": equals([]),
+            },
             "file_info": {
                 "file_size": equals(size),
                 "duration": Near(SECONDS, 0.05),
@@ -358,6 +370,13 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
             "tracks": [track(0, "video", "h264", SECONDS), track(1, "audio", "aac", SECONDS)],
             "profile": equals("ebu-r128"),
             "checks": [
+                check(
+                    "LOUDNESS_OUT_OF_RANGE",
+                    "error",
+                    Between(-22.5, STEREO_LOUDNESS + 0.5),
+                    equals(-22.5),
+                    equals(1),
+                ),
                 check("BLACK_SEGMENTS", "warning", Near(black_share, sampled), equals(0.0)),
                 check("FROZEN_SEGMENTS", "warning", Near(frozen_share, sampled), equals(0.0)),
                 check("LOW_RESOLUTION", "warning", equals(float(HEIGHT)), equals(480.0)),
@@ -505,6 +524,7 @@ def picture_depth_fields(every_frame: bool) -> dict[str, object]:
             "red_flashes_per_second": [equals(0.0)] * round(SECONDS),
             "failing_segments": equals([]),
             "extended_segments": equals([]),
+            "extended_seconds": equals(0.0),
             "max_flashing_area": equals(0.0),
             "display_peak": equals(200.0),
         },
@@ -625,7 +645,9 @@ def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path)
     assert check_fields([audio], results["audio_tracks"]) == []
     # A probe reads the moov and the first samples only.
     size = programme.stat().st_size
-    probe_metadata = metadata("probe", size) | {"bytes_read": Between(1, size / 4)}
+    probe_metadata = metadata("probe", size, AnalysisOptions(probe_only=True)) | {
+        "bytes_read": Between(1, size / 4)
+    }
     assert check_fields(probe_metadata, payload["metadata"]) == []
 
 

@@ -121,7 +121,18 @@ def test_sync_commands_batch_keeps_given_ids(
         assert result["results"]["profile"] == "web"
     status, batch = get(service, "/callback/batch/given-batch")
     assert status == 200
-    assert batch["summary"] == {"total": 2, "queued": 0, "running": 0, "completed": 2, "failed": 0}
+    assert batch["summary"] == {
+        "total": 2,
+        "queued": 0,
+        "running": 0,
+        "completed": 2,
+        "failed": 0,
+        # The clip's moov comes after its media data: the web profile fails it (NOT_FASTSTART).
+        "verdicts": {"pass": 0, "warn": 0, "fail": 2},
+    }
+    assert {tuple(r["results"]["verdict"]["decided_by"]) for r in answer["results"]} == {
+        ("NOT_FASTSTART",)
+    }
 
 
 def test_file_errors_have_stable_codes(service: ServiceProcess, served_files: FileServer) -> None:

@@ -73,7 +73,7 @@ def test_invalid_json(service: ServiceProcess) -> None:
         ({"urls": [PUBLIC]}, "files_url"),
         ([PUBLIC], "files_url"),
         ({"files_url": [PUBLIC], "method": "GET"}, "method"),
-        ({"files_url": [PUBLIC], "profile": "cinema"}, "profile"),
+        ({"files_url": [PUBLIC], "profile": "Cinema 4K"}, "profile"),
         ({"files_url": [PUBLIC], "options": {"video_sample_rate": -1}}, "video_sample_rate"),
         ({"mp4_small_analyser": [{"file_url": PUBLIC, "task_id": "../etc"}]}, "task_id"),
         ({"files_url": [PUBLIC], "batch_id": ""}, "batch_id"),

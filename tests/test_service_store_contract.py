@@ -179,8 +179,38 @@ def test_batch_summary_counts_latest_statuses(result_store: ResultStore) -> None
         "running": 1,
         "completed": 2,
         "failed": 1,
+        "verdicts": {"pass": 0, "warn": 0, "fail": 0},
     }
     assert result_store.batch_summary("no-such-batch").total == 0
+
+
+def judged(status: str) -> dict[str, object]:
+    """A task result payload with a QC verdict, as the workers store it."""
+    return {"status": "completed", "results": {"verdict": {"status": status, "profile": "x"}}}
+
+
+def test_batch_summary_counts_the_verdicts_of_latest_records(result_store: ResultStore) -> None:
+    result_store.put_many(
+        [
+            record("a", 0, status="completed", payload=judged("pass")),
+            record("b", 1, status="completed", payload=judged("fail")),
+            record("c", 2, status="completed", payload=judged("fail")),
+            record("d", 3, status="failed", payload={"status": "failed", "error_code": "NOT_MP4"}),
+            record("e", 4, status="running"),
+        ]
+    )
+    # A later record of a task (a received callback) carries that task's verdict now.
+    result_store.put(record("c", 50, status="completed", source="callback", payload=judged("warn")))
+    # An update that stores a result sets the verdict too.
+    result_store.update("e", ts(4), RecordUpdate(status="completed", payload=judged("pass")))
+    expected = {"pass": 2, "warn": 1, "fail": 1}
+    deadline = time.monotonic() + INDEX_DEADLINE
+    summary = result_store.batch_summary("batch-1")
+    while summary.verdicts != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+        summary = result_store.batch_summary("batch-1")
+    assert (summary.completed, summary.failed, summary.verdicts) == (4, 1, expected)
+    assert [r.task_id for r in result_store.batch_page("batch-1", 10).records] == list("abcde")
 
 
 def test_newest_lists_records_newest_first(result_store: ResultStore) -> None:

@@ -25,12 +25,8 @@ from mp4_small_analyser.analysis.decode import (
     audio_format,
     open_container,
 )
-from mp4_small_analyser.analysis.judging.checks import (
-    analysis_truncated,
-    get_profile,
-    metrics_unavailable,
-    run_checks,
-)
+from mp4_small_analyser.analysis.judging import ResolvedProfile, judge
+from mp4_small_analyser.analysis.judging.intrinsic import analysis_truncated, metrics_unavailable
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
 from mp4_small_analyser.analysis.picture.measures import picture_measures
 from mp4_small_analyser.analysis.picture.meters import PictureMeters, StreamTraits
@@ -48,7 +44,8 @@ from mp4_small_analyser.models import (
 from mp4_small_analyser.options import AnalysisOptions
 
 
-def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
+def analyse(source: ByteSource, options: AnalysisOptions, profile: ResolvedProfile) -> Results:
+    """The file's results judged by `profile` (`options` already hold its `analysis` block)."""
     found = probe(source)
     measured = _Measured() if options.probe_only else _measure(source, found, options)
     # A quality score rests on the facts and the measures together: assembled twice.
@@ -56,14 +53,11 @@ def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
     if found.video is not None:
         unscored_video = VideoAnalysis.assemble(found.video, measured.video)
         video = VideoAnalysis.assemble(found.video, measured.video, video_quality(unscored_video))
-    target = get_profile(options.profile).loudness_target
     audio_tracks = []
     for facts in found.audio_tracks:
         measures = measured.audio.get(facts.index) if facts.index is not None else None
         unscored_audio = AudioAnalysis.assemble(facts, measures)
-        audio_tracks.append(
-            AudioAnalysis.assemble(facts, measures, audio_quality(unscored_audio, target))
-        )
+        audio_tracks.append(AudioAnalysis.assemble(facts, measures, audio_quality(unscored_audio)))
     unjudged = Results(
         file_info=found.file_info,
         video_analysis=video,
@@ -71,9 +65,8 @@ def analyse(source: ByteSource, options: AnalysisOptions) -> Results:
         audio_tracks=audio_tracks,
         captions=found.captions,
         tracks=found.tracks,
-        profile=options.profile,
     )
-    return unjudged.judged(run_checks(unjudged, options.profile, measured.notes))
+    return judge(unjudged, profile, measured.notes, options)
 
 
 @dataclass
@@ -150,7 +143,7 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
 def _decodable(
     track: VideoFacts | AudioFacts | None, index: int | None, wanted: bool
 ) -> int | None:
-    # Encrypted tracks are not decoded; run_checks reports them as ENCRYPTED_TRACK.
+    # Encrypted tracks are not decoded; judging reports them as ENCRYPTED_TRACK.
     if track is None or index is None or not wanted or track.encrypted:
         return None
     return index

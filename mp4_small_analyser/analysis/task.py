@@ -13,6 +13,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
+from mp4_small_analyser.analysis.judging import (
+    ProfileDocument,
+    ProfileError,
+    ResolvedProfile,
+    builtin_library,
+)
 from mp4_small_analyser.analysis.report import analyse
 from mp4_small_analyser.analysis.sources.base import ByteSource, open_source
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
@@ -42,11 +48,15 @@ def run_task(
     batch_id: str | None = None,
     options: AnalysisOptions | None = None,
     limits: SourceLimits | None = None,
+    profile: ProfileDocument | None = None,
 ) -> CompletedResult | FailedResult:
+    """Analyse `file_url` and judge it by `profile` (a self-contained document, as
+    `ResolvedProfile.document()` writes it), by default the built-in `options.profile`."""
     options = options or AnalysisOptions()
     task_id = task_id or str(uuid.uuid4())
     started = time.perf_counter()
     source: ByteSource | None = None
+    used: AnalysisOptions | None = None
 
     def metadata() -> Metadata:
         return Metadata(
@@ -54,15 +64,18 @@ def run_task(
             mode="probe" if options.probe_only else "full",
             bytes_read=source.bytes_read if source else 0,
             requests=source.requests if source else 0,
+            options=used,
         )
 
     try:
+        judged_by = _resolve(profile, options)
+        used = judged_by.analysis_options(options)
         source = open_source(file_url, limits)
         # BLAS threads that spin between the meters' small products steal the cores the
         # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
         # package never has to touch the environment.
         with _blas_threads().limit(limits=1, user_api="blas"):
-            results = analyse(source, options)
+            results = analyse(source, used, judged_by)
         return CompletedResult(
             task_id=task_id,
             batch_id=batch_id,
@@ -73,6 +86,8 @@ def run_task(
         )
     except AnalysisError as exc:
         code, message = exc.code, exc.message
+    except ProfileError as exc:
+        code, message = ErrorCode.INVALID_PROFILE, str(exc)
     except MemoryError:
         code, message = ErrorCode.INTERNAL_ERROR, "Out of memory while analysing the file"
     except Exception as exc:
@@ -90,3 +105,9 @@ def run_task(
         error_code=code.value,
         metadata=metadata(),
     )
+
+
+def _resolve(profile: ProfileDocument | None, options: AnalysisOptions) -> ResolvedProfile:
+    if profile is None:
+        return builtin_library().get(options.profile)
+    return builtin_library().from_document(profile)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 
 from mp4_small_analyser import __version__
 from mp4_small_analyser.cli.analyse import add_analyse_command
+from mp4_small_analyser.cli.judge import add_judge_command
+from mp4_small_analyser.cli.profiles import add_profiles_command
 from mp4_small_analyser.cli.service import add_service_commands
 from mp4_small_analyser.models import task_result_json_schema
 
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     add_analyse_command(commands)
+    add_judge_command(commands)
+    add_profiles_command(commands)
     add_service_commands(commands)
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of a task result (the callback payload)"

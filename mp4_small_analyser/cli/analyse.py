@@ -1,6 +1,7 @@
 """`mp4-analyser analyse`: analyse files and print a report or JSON.
 
-Exit codes: 0 every source completed, 1 any source failed, 2 usage error.
+Exit codes: 0 every source completed, 1 any source failed, 2 usage error or
+invalid profile, 3 a verdict tripped `--fail-on`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mp4_small_analyser.analysis.task import run_task
+from mp4_small_analyser.analysis.judging import ProfileDocument
+from mp4_small_analyser.cli.judge import add_fail_on, exit_status
+from mp4_small_analyser.cli.profiles import EXIT_INVALID, resolve
 from mp4_small_analyser.cli.report import print_report
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
-from mp4_small_analyser.options import AnalysisOptions, SourceLimits
+from mp4_small_analyser.options import DEFAULT_PROFILE, AnalysisOptions, SourceLimits
 
 TaskResult = CompletedResult | FailedResult
 
@@ -36,10 +39,11 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     analyse.add_argument("--probe", action="store_true", help="container facts only, no decoding")
     analyse.add_argument(
         "--profile",
-        choices=["ebu-r128", "streaming", "web"],
-        default="ebu-r128",
-        help="QC profile the checks judge against (default: ebu-r128)",
+        default=DEFAULT_PROFILE,
+        metavar="NAME|PATH",
+        help="QC profile: a name (`mp4-analyser profiles list`) or a file (default: %(default)s)",
     )
+    add_fail_on(analyse)
     analyse.add_argument("--no-audio-metrics", action="store_true", help="skip loudness/silence")
     analyse.add_argument("--no-video-metrics", action="store_true", help="skip picture metrics")
     analyse.add_argument(
@@ -53,9 +57,9 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     analyse.add_argument(
         "--max-duration",
         type=float,
-        default=AnalysisOptions.model_fields["max_media_duration"].default,
         metavar="SECONDS",
-        help="decode at most this much media per file (default: %(default)s)",
+        help="decode at most this much media per file (default: "
+        f"{AnalysisOptions.model_fields['max_media_duration'].default:g}, or the profile's)",
     )
     analyse.add_argument(
         "--max-file-size",
@@ -77,40 +81,56 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 def _analyse(args: argparse.Namespace) -> int:
     try:
-        options = AnalysisOptions(
-            probe_only=args.probe,
-            profile=args.profile,
-            audio_metrics=not args.no_audio_metrics,
-            video_metrics=not args.no_video_metrics,
-            video_keyframes_only=args.fast,
-            video_every_frame=args.every_frame,
-            max_media_duration=args.max_duration,
-        )
+        options = AnalysisOptions.model_validate(_given_options(args))
         limits = SourceLimits(max_file_size=args.max_file_size)
     except ValidationError as exc:
         print(f"mp4-analyser analyse: error: {exc.errors()[0]['msg']}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID
     if args.jobs < 1:
         print("mp4-analyser analyse: error: --jobs must be at least 1", file=sys.stderr)
-        return 2
-    results = analyse_all(args.sources, options, limits, jobs=args.jobs)
+        return EXIT_INVALID
+    profile = resolve(args.profile, "analyse")
+    if profile is None:
+        return EXIT_INVALID
+    results = analyse_all(args.sources, options, limits, jobs=args.jobs, profile=profile.document())
     if args.json:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         print_report(Console(soft_wrap=True), results)
-    return 0 if all(r.status == "completed" for r in results) else 1
+    return exit_status(results, args.fail_on)
+
+
+def _given_options(args: argparse.Namespace) -> dict[str, object]:
+    """Only the options the flags change: the profile's `analysis` block fills the rest."""
+    given: dict[str, object] = {
+        "probe_only": args.probe,
+        "audio_metrics": not args.no_audio_metrics,
+        "video_metrics": not args.no_video_metrics,
+        "video_keyframes_only": args.fast,
+        "video_every_frame": args.every_frame,
+        "max_media_duration": args.max_duration,
+    }
+    defaults = AnalysisOptions()
+    return {k: v for k, v in given.items() if v is not None and v != getattr(defaults, k)}
 
 
 def analyse_all(
-    sources: Sequence[str], options: AnalysisOptions, limits: SourceLimits, jobs: int
+    sources: Sequence[str],
+    options: AnalysisOptions,
+    limits: SourceLimits,
+    jobs: int,
+    profile: ProfileDocument | None = None,
 ) -> list[TaskResult]:
     """Analyse every source, in parallel, returning results in input order."""
+    # Imported here: `judge` and `profiles` load this module and must not load the decoder.
+    from mp4_small_analyser.analysis.task import run_task
+
     results: list[TaskResult | None] = [None] * len(sources)
     if len(sources) == 1 or jobs == 1:
         with _progress(len(sources)) as advance:
             for i, source in enumerate(sources):
-                results[i] = run_task(source, options=options, limits=limits)
+                results[i] = run_task(source, options=options, limits=limits, profile=profile)
                 advance()
         return [r for r in results if r is not None]
     # Decoding is CPU-bound, probing mostly waits on I/O: processes for one, threads for the other.
@@ -121,7 +141,7 @@ def analyse_all(
     )
     with pool, _progress(len(sources)) as advance:
         futures = {
-            pool.submit(run_task, source, options=options, limits=limits): i
+            pool.submit(run_task, source, options=options, limits=limits, profile=profile): i
             for i, source in enumerate(sources)
         }
         for future in as_completed(futures):

@@ -1,4 +1,5 @@
-"""The readable report `mp4-analyser analyse` prints: a few labelled lines per file."""
+"""The readable report `mp4-analyser analyse` and `judge` print: a few labelled lines per file,
+the verdict first."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mp4_small_analyser.cli.picture_lines import picture_depth_lines
-from mp4_small_analyser.models import CompletedResult, FailedResult
+from mp4_small_analyser.models import CompletedResult, FailedResult, Verdict
 
 TaskResult = CompletedResult | FailedResult
 
@@ -22,6 +23,8 @@ def print_report(console: Console, results: Sequence[TaskResult]) -> None:
             console.print(f"  {result.error}", highlight=False)
             continue
         console.print(Text(f"completed in {result.processing_time:.2f} s", style="green"))
+        if result.results.verdict is not None:
+            console.print(_verdict_line(result.results.verdict))
         for label, facts in _report_lines(result):
             if facts:
                 console.print(f"  {label:<10} {facts}", highlight=False)
@@ -33,10 +36,31 @@ def print_report(console: Console, results: Sequence[TaskResult]) -> None:
             console.print(line)
     completed = sum(r.status == "completed" for r in results)
     summary = f"{len(results)} file(s): {completed} completed, {len(results) - completed} failed"
+    verdicts = [
+        r.results.verdict.status for r in results if r.status == "completed" and r.results.verdict
+    ]
+    if verdicts:
+        summary += "; verdicts: " + ", ".join(
+            f"{verdicts.count(status)} {status}" for status in ("pass", "warn", "fail")
+        )
     console.print(Text(summary, style="bold"))
 
 
 _SEVERITY = {"error": ("✗", "red"), "warning": ("!", "yellow"), "info": ("i", "cyan")}
+_VERDICT = {"pass": "green", "warn": "yellow", "fail": "red"}
+
+
+def _verdict_line(verdict: Verdict) -> Text:
+    line = Text(f"  {'verdict':<10} ")
+    line.append(verdict.status.upper(), style=f"bold {_VERDICT[verdict.status]}")
+    line.append(f" by {verdict.profile}")
+    if verdict.decided_by:
+        line.append(f": {', '.join(verdict.decided_by)}")
+    counts = verdict.counts
+    line.append(f" ({counts.error} error, {counts.warning} warning, {counts.info} info)")
+    if verdict.not_judged:
+        line.append(f"; not measured, so not judged: {', '.join(verdict.not_judged)}")
+    return line
 
 
 def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:

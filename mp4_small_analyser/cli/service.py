@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mp4_small_analyser.settings import Settings
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 
@@ -78,12 +82,23 @@ def _serve(args: argparse.Namespace) -> int:
         message = error["msg"] if where else error["msg"].removeprefix("Value error, ")
         print(f"mp4-analyser serve: error: {where or 'settings'}: {message}", file=sys.stderr)
         return 2
+    if problems := _profile_problems(settings):
+        print(
+            f"mp4-analyser serve: error: QC profiles in PROFILES_DIR:\n{problems}", file=sys.stderr
+        )
+        return 2
     if settings.queue_backend != "sqlite":
         # Local workers consume analyses and callback retries from two queues; SQS's one
         # queue carries both, for the Lambda worker.
         print("mp4-analyser serve: local workers need QUEUE_BACKEND=sqlite", file=sys.stderr)
         return 1
     return serve(settings, open_backends(settings), host=args.host, port=args.port)
+
+
+def _profile_problems(settings: Settings) -> str:
+    from mp4_small_analyser.analysis.judging import ProfileLibrary
+
+    return "\n".join(f"  {issue}" for issue in ProfileLibrary(settings.profiles_dir).problems())
 
 
 def _submit(args: argparse.Namespace) -> int:

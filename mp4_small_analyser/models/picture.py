@@ -183,6 +183,10 @@ class Flashes(Model):
     extended_segments: list[FlashSegment] = Field(
         description="2-3 flashes a second kept up for 4 s within 5 s (a warning, not a fail)."
     )
+    extended_seconds: float = Field(
+        description="Length of the longest extended segment, 0 when there is none.",
+        json_schema_extra=_unit("s"),
+    )
     max_flashing_area: float = Field(
         description="Largest share of the screen flashing more than 3 times in a second.",
         json_schema_extra=_unit("share"),

@@ -37,7 +37,3 @@ class Results(Model):
     tracks: list[Track] = Field(default_factory=list)
     profile: str | None = Field(None, description="QC profile the checks were judged against.")
     checks: list[Check] = Field(default_factory=list)
-
-    def judged(self, checks: list[Check]) -> Results:
-        """These results with the checks they raised (`checks` replaces any earlier list)."""
-        return self.model_copy(update={"checks": checks})

@@ -10,6 +10,7 @@ from pydantic import Field, TypeAdapter
 from mp4_small_analyser import __version__
 from mp4_small_analyser.models.base import Model
 from mp4_small_analyser.models.results import Results
+from mp4_small_analyser.options import AnalysisOptions
 
 
 class Metadata(Model):
@@ -19,6 +20,11 @@ class Metadata(Model):
     mode: Literal["probe", "full"] = "probe"
     bytes_read: int = 0
     requests: int = 0
+    options: AnalysisOptions | None = Field(
+        None,
+        description="The analysis options the result was measured with (the profile's `analysis` "
+        "block applied): re-judging compares them with what another profile asks for.",
+    )
 
 
 class CompletedResult(Model):

@@ -7,6 +7,7 @@ app's lifespan. On Lambda there is none; the worker function consumes the queue.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,13 +15,16 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser import __version__
+from mp4_small_analyser.analysis.judging import ProfileLibrary
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.handlers import install_error_handlers
 from mp4_small_analyser.service.middleware import BodyLimitMiddleware
-from mp4_small_analyser.service.routes import health, results, submission, testing
+from mp4_small_analyser.service.routes import health, profiles, results, submission, testing
 from mp4_small_analyser.service.runtime import Runtime
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends
+
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Technical QC of MP4 files by URL. Submit a batch to `POST /mp4_small_analyser`:
@@ -32,7 +36,12 @@ kept and readable by task (`GET /callback/{task_id}`) and by batch
 
 
 def create_app(settings: Settings, backends: Backends, runtime: Runtime | None = None) -> FastAPI:
-    context = ServiceContext(settings=settings, backends=backends, runtime=runtime)
+    library = ProfileLibrary(settings.profiles_dir)
+    for problem in library.problems():
+        logger.error("QC profile unusable: %s", problem)
+    context = ServiceContext(
+        settings=settings, backends=backends, runtime=runtime, profiles=library
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +65,7 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
     app.include_router(health.router)
     app.include_router(submission.router)
     app.include_router(results.router)
+    app.include_router(profiles.router)
     if settings.enable_test_endpoints:
         app.include_router(testing.router)
     return app

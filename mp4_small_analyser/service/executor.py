@@ -153,6 +153,7 @@ def _child_main(conn: Connection, parent_pid: int) -> None:
             task_id=message.task_id,
             batch_id=message.batch_id,
             options=message.options,
+            profile=message.profile,
             limits=SourceLimits.model_validate_json(limits_json),
         )
         conn.send(result.model_dump_json())

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from mp4_small_analyser.analysis.judging import ProfileLibrary, builtin_library
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.judging import ProfileReference, ProfileResolver
 from mp4_small_analyser.service.schemas import CommandsRequest, FilesUrlRequest
 from mp4_small_analyser.stores.messages import AnalyseMessage
-from mp4_small_analyser.stores.records import utc_timestamp
+from mp4_small_analyser.stores.records import CallbackMethod, utc_timestamp
 
 
 @dataclass(frozen=True)
@@ -43,17 +45,29 @@ def plan_batch(
     forwarded_query: Sequence[tuple[str, str]] = (),
     *,
     now: datetime | None = None,
+    profiles: ProfileLibrary | None = None,
 ) -> BatchPlan:
+    """Raises ServiceError (422 INVALID_PROFILE) when a profile cannot be used."""
     options = request.options or AnalysisOptions()
+    batch_profile: tuple[ProfileReference, str] = (options.profile, "options.profile")
     if request.profile is not None:
-        options = options.model_copy(update={"profile": request.profile})
+        batch_profile = (request.profile, "profile")
     default_method = request.method or "POST"
+    tasks: list[tuple[str, str | None, str, CallbackMethod, tuple[ProfileReference, str]]]
     if isinstance(request, CommandsRequest):
         batch_id = _batch_id(request)
         _check_unique([c.task_id for c in request.mp4_small_analyser if c.task_id is not None])
         tasks = [
-            (c.file_url, c.callback_url, c.task_id or _new_id(), c.method or default_method)
-            for c in request.mp4_small_analyser
+            (
+                c.file_url,
+                c.callback_url,
+                c.task_id or _new_id(),
+                c.method or default_method,
+                batch_profile
+                if c.profile is None
+                else (c.profile, f"mp4_small_analyser[{i}].profile"),
+            )
+            for i, c in enumerate(request.mp4_small_analyser)
         ]
     else:
         batch_id = request.batch_id or _new_id()
@@ -61,21 +75,25 @@ def plan_batch(
         for file_url in request.files_url:
             task_id = _new_id()
             callback = _join(request.callback_url, task_id) if request.callback_url else None
-            tasks.append((file_url, callback, task_id, default_method))
+            tasks.append((file_url, callback, task_id, default_method, batch_profile))
+    resolve = ProfileResolver(profiles or builtin_library())
     start = now or datetime.now(UTC)
-    messages = [
-        AnalyseMessage(
-            task_id=task_id,
-            # One microsecond apart: the store lists a batch in submission order.
-            timestamp=utc_timestamp(start + timedelta(microseconds=index)),
-            batch_id=batch_id,
-            file_url=file_url,
-            callback_url=_with_query(callback, forwarded_query) if callback else None,
-            method=method,
-            options=options,
+    messages = []
+    for index, (file_url, callback, task_id, method, (reference, where)) in enumerate(tasks):
+        profile = resolve(reference, where)
+        messages.append(
+            AnalyseMessage(
+                task_id=task_id,
+                # One microsecond apart: the store lists a batch in submission order.
+                timestamp=utc_timestamp(start + timedelta(microseconds=index)),
+                batch_id=batch_id,
+                file_url=file_url,
+                callback_url=_with_query(callback, forwarded_query) if callback else None,
+                method=method,
+                options=profile.analysis_options(options),
+                profile=resolve.shipped(reference),
+            )
         )
-        for index, (file_url, callback, task_id, method) in enumerate(tasks)
-    ]
     return BatchPlan(batch_id=batch_id, messages=messages)
 
 

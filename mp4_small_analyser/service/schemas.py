@@ -20,7 +20,8 @@ from pydantic import (
 )
 
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
-from mp4_small_analyser.options import AnalysisOptions, ProfileName
+from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.service.judging import ProfileReference
 from mp4_small_analyser.stores.records import BatchSummary, CallbackMethod, TaskRecord
 
 MAX_URL_LENGTH = 4096
@@ -53,12 +54,15 @@ class AnalysisCommand(_Request):
     task_id: Identifier | None = Field(None, description="Generated (UUID4) when absent.")
     batch_id: Identifier | None = None
     method: Method | None = Field(None, description="Callback method, POST (default) or PUT.")
+    profile: ProfileReference | None = Field(None, description="This file's QC profile.")
 
 
 class _Submission(_Request):
     batch_id: Identifier | None = Field(None, description="Generated (UUID4) when absent.")
     method: Method | None = Field(None, description="Callback method, POST (default) or PUT.")
-    profile: ProfileName | None = Field(None, description="QC profile of the checks.")
+    profile: ProfileReference | None = Field(
+        None, description="QC profile of every file (a file's own `profile` wins)."
+    )
     options: AnalysisOptions | None = None
 
 

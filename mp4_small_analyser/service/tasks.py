@@ -85,6 +85,7 @@ def inline_analyser(limits: SourceLimits) -> Analyser:
             task_id=message.task_id,
             batch_id=message.batch_id,
             options=message.options,
+            profile=message.profile,
             limits=limits,
         )
 

@@ -31,7 +31,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from mp4_small_analyser.stores.records import Delivery, TaskRecord
+from mp4_small_analyser.stores.dynamodb_table import VERDICT_ATTRIBUTE
+from mp4_small_analyser.stores.records import Delivery, TaskRecord, record_verdict
 
 ITEM_LIMIT = 400 * 1024
 """DynamoDB's item size limit (attribute names and values, UTF-8)."""
@@ -63,11 +64,13 @@ def record_to_item(record: TaskRecord) -> dict[str, Any]:
         fields["file_url"] = cut_text(fields["file_url"], FILE_URL_LIMIT)
     if record.callback is not None:
         fields["callback"] = delivery_attribute(record.callback)
+    fields[VERDICT_ATTRIBUTE] = record_verdict(record.payload)
     return serialize({name: value for name, value in fields.items() if value is not None})
 
 
 def item_to_record(item: dict[str, Any]) -> TaskRecord:
     fields = deserialize(item)
+    fields.pop(VERDICT_ATTRIBUTE, None)
     if "truncated" in fields:
         fields["truncated"] = json.loads(fields["truncated"])
     return TaskRecord.model_validate(fields)

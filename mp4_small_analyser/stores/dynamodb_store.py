@@ -38,12 +38,13 @@ from mp4_small_analyser.stores.dynamodb_items import (
     serialize,
     truncation_note,
 )
-from mp4_small_analyser.stores.dynamodb_table import BATCH_INDEX, TTL_ATTRIBUTE
+from mp4_small_analyser.stores.dynamodb_table import BATCH_INDEX, TTL_ATTRIBUTE, VERDICT_ATTRIBUTE
 from mp4_small_analyser.stores.records import (
     BatchPage,
     BatchSummary,
     RecordUpdate,
     TaskRecord,
+    record_verdict,
     utc_timestamp,
 )
 from mp4_small_analyser.stores.result_store import RecordNotFoundError
@@ -58,8 +59,14 @@ READ_BATCH = 100
 LATEST_PAGE = 10
 
 _KEY_NAMES = {"#task": "task_id", "#ts": "timestamp"}
-_INDEX_NAMES = {**_KEY_NAMES, "#batch": "batch_id", "#status": "status", "#exp": TTL_ATTRIBUTE}
-_INDEX_PROJECTION = "#task, #ts, #status, #exp"
+_INDEX_NAMES = {
+    **_KEY_NAMES,
+    "#batch": "batch_id",
+    "#status": "status",
+    "#exp": TTL_ATTRIBUTE,
+    "#verdict": VERDICT_ATTRIBUTE,
+}
+_INDEX_PROJECTION = "#task, #ts, #status, #exp, #verdict"
 
 
 class DynamoDbStoreError(RuntimeError):
@@ -72,6 +79,7 @@ class _BatchTask:
     first: str
     latest: str
     status: str
+    verdict: str | None
 
 
 class DynamoDbResultStore:
@@ -171,7 +179,8 @@ class DynamoDbResultStore:
         return BatchPage(records=records, next_token=token)
 
     def batch_summary(self, batch_id: str) -> BatchSummary:
-        return BatchSummary.of([task.status for task in self._batch_tasks(batch_id)])
+        tasks = self._batch_tasks(batch_id)
+        return BatchSummary.of([task.status for task in tasks], [task.verdict for task in tasks])
 
     def newest(self, limit: int) -> list[TaskRecord]:
         """A consistent scan of the whole table's keys: for debugging (GET /test/results)."""
@@ -213,9 +222,10 @@ class DynamoDbResultStore:
                     continue
                 task_id, timestamp = item["task_id"]["S"], item["timestamp"]["S"]
                 status = item.get("status", {}).get("S", "queued")
+                verdict = item.get(VERDICT_ATTRIBUTE, {}).get("S")
                 known = tasks.get(task_id)
                 first = known.first if known else timestamp
-                tasks[task_id] = _BatchTask(task_id, first, timestamp, status)
+                tasks[task_id] = _BatchTask(task_id, first, timestamp, status, verdict)
         return sorted(tasks.values(), key=lambda task: (task.first, task.task_id))
 
     def _get_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], TaskRecord]:
@@ -253,6 +263,7 @@ def _changed_fields(changes: RecordUpdate) -> dict[str, Any]:
     if "payload" in given:
         payload, truncated = capped_payload(changes.payload)
         fields.update(payload=payload, truncated=truncation_note(truncated))
+        fields[VERDICT_ATTRIBUTE] = record_verdict(changes.payload)
     if "callback" in given:
         callback = changes.callback
         fields["callback"] = None if callback is None else delivery_attribute(callback)

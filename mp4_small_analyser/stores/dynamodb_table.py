@@ -13,5 +13,7 @@ SORT_KEY = "timestamp"
 BATCH_INDEX = "BatchIdIndex"
 BATCH_KEY = "batch_id"
 TTL_ATTRIBUTE = "expires_at"
-INDEX_ATTRIBUTES = ("status", TTL_ATTRIBUTE)
+VERDICT_ATTRIBUTE = "verdict"
+"""The QC verdict of the record's payload, copied to an attribute of its own for batch counts."""
+INDEX_ATTRIBUTES = ("status", TTL_ATTRIBUTE, VERDICT_ATTRIBUTE)
 """Non-key attributes `BatchIdIndex` projects (INCLUDE)."""

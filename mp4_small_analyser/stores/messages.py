@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from mp4_small_analyser.analysis.judging import ProfileDocument
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.stores.records import CallbackMethod
 
@@ -28,6 +29,11 @@ class AnalyseMessage(_Message):
     callback_url: str | None = None
     method: CallbackMethod = "POST"
     options: AnalysisOptions = Field(default_factory=AnalysisOptions)
+    profile: ProfileDocument | None = Field(
+        None,
+        description="The QC profile validated at submission, parents merged in (self-contained); "
+        "None: the built-in `options.profile`.",
+    )
 
 
 class DeliverMessage(_Message):

@@ -8,10 +8,13 @@ so the latest record of a task is the one with the greatest `timestamp`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mp4_small_analyser.models import VerdictStatus
 
 TaskStatus = Literal["queued", "running", "completed", "failed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
@@ -107,18 +110,36 @@ class RecordUpdate(BaseModel):
         return record.model_copy(update={**changes, "updated_at": updated_at})
 
 
+def record_verdict(payload: dict[str, Any] | None) -> VerdictStatus | None:
+    """The QC verdict a record's payload (a task result) carries, if any."""
+    results = (payload or {}).get("results")
+    verdict = results.get("verdict") if isinstance(results, dict) else None
+    status = verdict.get("status") if isinstance(verdict, dict) else None
+    return status if status in get_args(VerdictStatus) else None
+
+
+def _no_verdicts() -> dict[VerdictStatus, int]:
+    return dict.fromkeys(get_args(VerdictStatus), 0)
+
+
 class BatchSummary(BaseModel):
     total: int = 0
     queued: int = 0
     running: int = 0
     completed: int = 0
     failed: int = 0
+    verdicts: dict[VerdictStatus, int] = Field(
+        default_factory=_no_verdicts,
+        description="Completed tasks by QC verdict (pass / warn / fail).",
+    )
 
     @classmethod
-    def of(cls, statuses: list[str]) -> BatchSummary:
+    def of(cls, statuses: Sequence[str], verdicts: Sequence[str | None] = ()) -> BatchSummary:
         summary = cls(total=len(statuses))
         for status in ("queued", "running", "completed", "failed"):
             setattr(summary, status, statuses.count(status))
+        for verdict in summary.verdicts:
+            summary.verdicts[verdict] = list(verdicts).count(verdict)
         return summary
 
     @property

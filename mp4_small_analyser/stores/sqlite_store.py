@@ -132,14 +132,15 @@ class SqliteResultStore:
             .execute(
                 _BATCH_TASKS
                 + """
-                SELECT r.status FROM tasks t
+                SELECT r.status, json_extract(r.body, '$.payload.results.verdict.status')
+                FROM tasks t
                 JOIN records r ON r.task_id = t.task_id AND r.timestamp = t.last_ts
                 """,
                 {"batch_id": batch_id, "now": time.time()},
             )
             .fetchall()
         )
-        return BatchSummary.of([row[0] for row in rows])
+        return BatchSummary.of([row[0] for row in rows], [row[1] for row in rows])
 
     def newest(self, limit: int) -> list[TaskRecord]:
         rows = (

@@ -3,6 +3,12 @@
 A score is the weighted geometric mean of the *measures* that were taken (how
 good the encoding looks or sounds), times one *penalty* per defect (each 1.0
 when the defect is absent). docs/quality.md gives every curve and the reasons.
+
+A score describes the file, not its conformance to a delivery spec: it never
+depends on the QC profile (judging the same result against another profile
+leaves it unchanged). Loudness costs only outside the band every built-in
+profile's target lies in, -24 to -14 LUFS; whether it meets a target is the
+verdict's business.
 """
 
 from __future__ import annotations
@@ -11,9 +17,6 @@ import math
 from collections.abc import Mapping
 
 from mp4_small_analyser.models import AudioAnalysis, QualityScore, Segment, VideoAnalysis
-
-DEFAULT_LOUDNESS_TARGET = -23.0
-"""LUFS; EBU R128's programme loudness."""
 
 VIDEO_CODEC_BIT_COST: Mapping[str, float] = {
     "h264": 1.0,
@@ -67,6 +70,8 @@ MIN_SAMPLE_RATE = 32000
 TRUE_PEAK_CEILING = -1.0
 TRUE_PEAK_HALF_EXCESS = 2.0
 CLIPPING_HALF_RATIO = 1e-3
+LOUDNESS_BAND = (-24.0, -14.0)
+"""LUFS: from ATSC A/85's -24 to the streaming platforms' -14; no penalty inside."""
 LOUDNESS_TOLERANCE = 1.0
 LOUDNESS_HALF_EXCESS = 12.0
 
@@ -88,13 +93,8 @@ def video_quality(video: VideoAnalysis) -> QualityScore | None:
     return _combine(measures, VIDEO_WEIGHTS, penalties)
 
 
-def audio_quality(
-    audio: AudioAnalysis, loudness_target: float = DEFAULT_LOUDNESS_TARGET
-) -> QualityScore | None:
-    """Score the sound, judging loudness against `loudness_target` (LUFS, the QC profile's).
-
-    `None` when neither the encoding nor the signal was measured.
-    """
+def audio_quality(audio: AudioAnalysis) -> QualityScore | None:
+    """Score the sound; `None` when neither the encoding nor the signal was measured."""
     true_peak = _finite(audio.true_peak)
     loudness = _finite(audio.loudness_integrated)
     clipping = audio.clipping
@@ -109,7 +109,7 @@ def audio_quality(
         else _falloff(true_peak - TRUE_PEAK_CEILING, TRUE_PEAK_HALF_EXCESS),
         "loudness": None
         if loudness is None
-        else _falloff(abs(loudness - loudness_target) - LOUDNESS_TOLERANCE, LOUDNESS_HALF_EXCESS),
+        else _falloff(_outside(loudness, LOUDNESS_BAND) - LOUDNESS_TOLERANCE, LOUDNESS_HALF_EXCESS),
         "silence": None if silence is None else _empty_share_penalty(silence / 100.0),
     }
     if measures["encoding"] is None and all(p is None for p in signal_penalties.values()):
@@ -137,6 +137,12 @@ def _empty_share_penalty(share: float | None) -> float | None:
     if share is None:
         return None
     return 1.0 - min(max(share, 0.0), 1.0) ** 2
+
+
+def _outside(value: float, band: tuple[float, float]) -> float:
+    """How far `value` lies outside `band` (0 inside)."""
+    low, high = band
+    return max(low - value, value - high, 0.0)
 
 
 def _at_least(value: float | None, minimum: float) -> float | None:

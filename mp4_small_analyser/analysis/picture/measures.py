@@ -19,7 +19,7 @@ from mp4_small_analyser.analysis.picture.levels import ChannelLevels as ChannelS
 from mp4_small_analyser.analysis.picture.levels import LevelsResult
 from mp4_small_analyser.analysis.picture.meters import PictureResults
 from mp4_small_analyser.analysis.picture.planes import DisplayModel
-from mp4_small_analyser.analysis.picture.sampling import EVERY_FRAME, Metric, unusable
+from mp4_small_analyser.analysis.picture.sampling import EVERY_FRAME, Metric, Verdict, unusable
 from mp4_small_analyser.analysis.rounding import rounded, rounded_segments, rounded_value
 from mp4_small_analyser.models import (
     ActiveArea,
@@ -76,16 +76,20 @@ def picture_measures(results: PictureResults, options: AnalysisOptions) -> Pictu
             depth=results.depth,
             frames_decoded=results.frames_decoded,
             max_gap=rounded_value(results.coverage.max_gap),
-            unmeasured=[
-                Unmeasured(
-                    measure=verdict.metric,
-                    cause="depth" if verdict.metric in EVERY_FRAME else "sparse",
-                    reason=verdict.reason or "",
-                )
-                for verdict in verdicts
-            ],
+            unmeasured=[_unmeasured(verdict, options) for verdict in verdicts],
         ),
     )
+
+
+def _unmeasured(verdict: Verdict, options: AnalysisOptions) -> Unmeasured:
+    """Why a measure is null. An every-frame measure asked for (`video_every_frame`) but not
+    taken because keyframes only were decoded is a sampling too sparse for it, not a choice."""
+    if verdict.metric not in EVERY_FRAME:
+        return Unmeasured(measure=verdict.metric, cause="sparse", reason=verdict.reason or "")
+    if options.video_every_frame:
+        reason = "needs every frame: keyframes only were decoded (video_keyframes_only wins)"
+        return Unmeasured(measure=verdict.metric, cause="sparse", reason=reason)
+    return Unmeasured(measure=verdict.metric, cause="depth", reason=verdict.reason or "")
 
 
 def _active_area(result: ActiveAreaResult | None) -> ActiveArea | None:
@@ -193,6 +197,9 @@ def _flashes(result: FlashResult | None) -> Flashes | None:
         red_flashes_per_second=result.red_flashes_per_second[:MAX_SERIES_SECONDS],
         failing_segments=[_flash_segment(span) for span in result.failing_segments],
         extended_segments=[_flash_segment(span) for span in result.extended_segments],
+        extended_seconds=rounded_value(
+            max((span.end - span.start for span in result.extended_segments), default=0.0)
+        ),
         max_flashing_area=round(result.max_flashing_area, 4),
         display_peak=DisplayModel().peak,
     )

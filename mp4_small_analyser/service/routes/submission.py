@@ -35,7 +35,7 @@ _errors: dict[int | str, dict[str, Any]] = {
         400: "Invalid JSON, duplicate task_id, conflicting batch_id",
         401: "Missing or wrong x-api-key",
         413: "Body, batch or sync batch too large",
-        422: "Invalid request or URL refused",
+        422: "Invalid request, URL refused or invalid QC profile",
         503: "Queue unavailable",
         504: "Sync batch took longer than SYNC_TIMEOUT",
     }.items()
@@ -65,7 +65,7 @@ async def submit_batch(
             f"{count} files in one batch; the limit is {settings.max_batch_files}"
             " (MAX_BATCH_FILES)",
         )
-    plan = plan_batch(body, request.query_params.multi_items())
+    plan = plan_batch(body, request.query_params.multi_items(), profiles=context.profiles)
     if not plan.is_async and count > settings.max_sync_files:
         raise ServiceError(
             413,
