@@ -143,9 +143,11 @@ class _EveryFrameMeters:
         self.cuts.add(small.y, time)
         previous = self._previous
         fields = _fields(planes)
-        if self._waiting is not None:
-            self.interlace.add_triplet(*self._waiting, fields)
-            self._waiting = None
+        waiting = self._waiting
+        if waiting is not None and waiting[0][0].shape == waiting[1][0].shape == fields[0].shape:
+            # A picture size change mid-stream drops the triplet across it.
+            self.interlace.add_triplet(*waiting, fields)
+        self._waiting = None
         if previous is not None and previous.y.shape == planes.y.shape:
             self._temporal_information(previous, planes)
         if (self.frames - 1) % self._stride == 0:
@@ -179,9 +181,10 @@ class _EveryFrameMeters:
             )
 
     def close(self) -> None:
-        if self._waiting is not None:
-            self.interlace.add_triplet(*self._waiting, self._waiting[1])
-            self._waiting = None
+        waiting = self._waiting
+        if waiting is not None and waiting[0][0].shape == waiting[1][0].shape:
+            self.interlace.add_triplet(*waiting, waiting[1])
+        self._waiting = None
 
 
 def _fields(planes: Planes) -> list[U8]:
