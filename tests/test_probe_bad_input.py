@@ -108,18 +108,45 @@ def test_zero_bytes_is_empty_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "described"),
     [
-        b"\x00\x00\x00",
-        np.random.default_rng(1).integers(0, 256, 65536, dtype=np.uint8).tobytes(),
-        b"Hello, this is a text file and not a video.\n" * 100,
-        b"<!DOCTYPE html><html><body>404 Not Found</body></html>",
-        b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(1000),
+        (b"\x00\x00\x00", "only 3 bytes, less than a box"),
+        (
+            np.random.default_rng(1).integers(0, 256, 65536, dtype=np.uint8).tobytes(),
+            "its first box is not an ISO-BMFF box (it starts with FF E4 22 79",
+        ),
+        (
+            b"Hello, this is a text file and not a video.\n" * 100,
+            "it looks like a text file (it starts with 'Hello, this is a')",
+        ),
+        (
+            b"\xef\xbb\xbf\n  <!DOCTYPE html><html><body>404 Not Found</body></html>",
+            "it looks like an HTML page (an error page or a link to the video?)",
+        ),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(1000), "an MP3 audio file (ID3 tag)"),
+        # Two MPEG-1 Layer III frames at 128 kbit/s, 44.1 kHz: 417 bytes each.
+        ((b"\xff\xfb\x90\x64" + bytes(413)) * 2, "it looks like an MP3 audio file (it starts"),
+        (b'{"error": "not found"}', "it looks like JSON"),
+        (b"#EXTM3U\n#EXT-X-VERSION:3\n", "an HLS playlist (.m3u8), not the media it lists"),
+        (b"<?xml version='1.0'?><MPD/>", "an XML document (a DASH manifest?)"),
+        (b"%PDF-1.7\n" + bytes(100), "a PDF document"),
+        (b"PK\x03\x04" + bytes(100), "a ZIP archive"),
+        (b"GIF89a" + bytes(100), "a GIF image"),
+        (b"\xff\xd8\xff\xe0" + bytes(100), "a JPEG image"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 " + bytes(100), "a WebP image"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(100), "a WAV audio file"),
+        (b"OggS" + bytes(100), "an Ogg file"),
+        (b"FLV\x01" + bytes(100), "a Flash video (FLV)"),
     ],
-    ids=["three-bytes", "random", "text", "html", "mp3-id3"],
+    ids=[
+        *("three-bytes", "random", "text", "html", "mp3-id3", "mp3-frame", "json", "hls"),
+        *("dash", "pdf", "zip", "gif", "jpeg", "webp", "wav", "ogg", "flv"),
+    ],
 )
-def test_other_bytes_are_not_mp4(data: bytes) -> None:
-    assert failure(data).code is ErrorCode.NOT_MP4
+def test_other_bytes_are_not_mp4_and_say_what_they_look_like(data: bytes, described: str) -> None:
+    error = failure(data)
+    assert error.code is ErrorCode.NOT_MP4
+    assert described in error.message
 
 
 def encoded_image(codec: str) -> bytes:
@@ -133,14 +160,29 @@ def encoded_image(codec: str) -> bytes:
 def test_png_is_not_mp4() -> None:
     png = encoded_image("png")
     assert png.startswith(b"\x89PNG")
-    assert failure(png).code is ErrorCode.NOT_MP4
+    error = failure(png)
+    assert error.code is ErrorCode.NOT_MP4
+    assert error.message == (
+        "Not an MP4/QuickTime file: it looks like a PNG image "
+        "(it starts with 89 50 4E 47 0D 0A 1A 0A 00 00 00 0D 49 48 44 52)"
+    )
 
 
-@pytest.mark.parametrize(("container", "suffix"), [("matroska", ".mkv"), ("mpegts", ".ts")])
-def test_other_containers_are_not_mp4(tmp_path: Path, container: str, suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("container", "suffix", "described"),
+    [
+        ("matroska", ".mkv", "a Matroska (MKV) video"),
+        ("webm", ".webm", "a WebM video"),
+        ("mpegts", ".ts", "an MPEG transport stream (TS)"),
+        ("avi", ".avi", "an AVI video"),
+    ],
+)
+def test_other_containers_are_not_mp4(
+    tmp_path: Path, container: str, suffix: str, described: str
+) -> None:
     path = tmp_path / f"clip{suffix}"
     with av.open(str(path), "w", format=container) as out:
-        stream = out.add_stream("mpeg4", rate=25)
+        stream = out.add_stream("libvpx-vp9" if container == "webm" else "mpeg4", rate=25)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         for i in range(5):
             frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
@@ -149,7 +191,9 @@ def test_other_containers_are_not_mp4(tmp_path: Path, container: str, suffix: st
                 out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
-    assert failure(path.read_bytes()).code is ErrorCode.NOT_MP4
+    error = failure(path.read_bytes())
+    assert error.code is ErrorCode.NOT_MP4
+    assert f"it looks like {described}" in error.message
 
 
 # --------------------------------------------------------------------- truncation

@@ -19,6 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from mp4_small_analyser.analysis.container.boxes import Box, TreeLimits, corrupt, tree
+from mp4_small_analyser.analysis.container.file_kind import SNIFF_BYTES, first_bytes, looks_like
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 
@@ -93,10 +94,6 @@ def read_layout(source: ByteSource, limits: BoxLimits | None = None) -> Containe
 
 def _fourcc(raw: bytes) -> str:
     return raw.decode("latin-1")
-
-
-def _plausible_type(raw: bytes) -> bool:
-    return all(0x20 <= b < 0x7F or b == 0xA9 for b in raw)
 
 
 class _Walk:
@@ -209,10 +206,12 @@ class _Walk:
             )
         box_type = self._read(0, 8, "first box")[4:8]
         if _fourcc(box_type) not in FIRST_BOX_TYPES:
-            shown = box_type.decode("latin-1") if _plausible_type(box_type) else box_type.hex()
+            head = self._read(0, min(self._size, SNIFF_BYTES), "first bytes")
+            kind = looks_like(head)
+            described = f"it looks like {kind}" if kind else "its first box is not an ISO-BMFF box"
             raise AnalysisError(
                 ErrorCode.NOT_MP4,
-                f"Not an MP4/QuickTime file: it starts with {shown!r}, not an ISO-BMFF box",
+                f"Not an MP4/QuickTime file: {described} (it starts with {first_bytes(head)})",
             )
 
     def _check_not_image(self, ftyp: TopBox | None) -> None:
