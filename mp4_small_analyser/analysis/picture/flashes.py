@@ -1,7 +1,8 @@
 """Flashes that risk photosensitive seizures: ITU-R BT.1702 and Ofcom's guidance.
 
-The rule (BT.1702 Annex 1 and Ofcom's Guidance Note on flashing images and
-regular patterns, Annex 1, which state the same thresholds):
+The rule (ITU-R BT.1702 and Annex 1 of Ofcom's Guidance Note to Section 2 of
+the Broadcasting Code state the same thresholds; their texts could not be
+retrieved here, docs/quality.md lists the sources the figures rest on):
 - a potentially harmful flash is a pair of opposing changes in luminance
   (up then down, or down then up) of 20 cd/m² or more, where the darker
   image is below 160 cd/m²;
@@ -52,7 +53,7 @@ IRIS's "extended failure" (after Harding FPA's); not a BT.1702 clause. And
 the largest share of the screen flashing more than 3 times a second.
 
 Not covered: regular spatial patterns (the guidance's regular-pattern
-clause) and HDR luminance (PQ/HLG), see NOTES.md.
+clause) and HDR luminance (PQ/HLG): docs/quality.md, "Flashes".
 """
 
 from __future__ import annotations
