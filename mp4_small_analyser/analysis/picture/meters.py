@@ -4,15 +4,16 @@ Two depths (docs/quality.md, "Picture depth"):
 
 - `sampled` (the default) and `keyframes` (`--fast`): the decoder hands over about two
   frames a second (B-frames not decoded) or the keyframes. Each sample goes to the black/
-  frozen/blur/blockiness meter and to the active area; once a second a sample also gets
-  its levels and SI (a 1080p histogram ~5 ms, SI on every row ~8 ms: every row, because
-  sampling rows over-weights or misses the strong edges of letterbox bars, 21 % off on the
-  letterbox clip at every 3rd row).
+  frozen/blur/blockiness meter and to the active area; every 2 s a sample also gets its
+  levels and SI (`STATISTICS_INTERVAL`; a 1080p histogram ~5 ms, SI on every row ~8 ms:
+  every row, because sampling rows over-weights or misses the strong edges of letterbox
+  bars, 21 % off on the letterbox clip at every 3rd row).
 - `every_frame`: every frame is decoded. Flashes, cuts and TI need every frame: each is
   shrunk to at most 90 lines (`planes.small_picture`, ~0.45 ms at 720p) for the flash and
   cut meters, and its TI with the frame before is taken on 60 rows (~0.15 ms; at the coded
   size's `row_step` where it peaks or a cut fires, for TI max). SI and an idet triplet are
-  taken every `cadence_free_stride` frames (~0.5 s); the rest stays on the samples.
+  taken every `cadence_free_stride` frames (~0.5 s), levels once a second; the rest stays
+  on the samples.
   Measured on the 2-core box, 720p: ~2.0 ms decoding and ~2.4 ms of meters a frame.
 
 Decoded frames are held by reference (PyAV frames own refcounted buffers that the
@@ -48,8 +49,13 @@ from mp4_small_analyser.options import AnalysisOptions
 
 Depth = Literal["sampled", "keyframes", "every_frame"]
 
-STATISTICS_INTERVAL = 1.0
-"""Seconds between the pictures whose levels are measured."""
+STATISTICS_INTERVAL = 2.0
+"""Seconds between the pictures whose levels and SI are measured at the sampled depths. The
+meters' thread must keep up with the decoder's or the analysis waits for it: at 1 a second
+these two (~5 ms a 720p picture) made it the slower one (0.52 s against 0.45 s of decoding
+for the 30 s 720p clip), at 1 every 2 s it keeps pace, as before them."""
+EVERY_FRAME_STATISTICS_INTERVAL = 1.0
+"""The same at the every-frame depth, where decoding every frame leaves the meters time."""
 TI_MEAN_ROWS = 60
 """Rows of each frame whose TI goes into the mean (~0.3 ms at 720p, 0.45 ms at 1080p)."""
 CADENCE = (2, 3, 5)
@@ -104,7 +110,8 @@ class PictureResults:
 class _SampledMeters:
     """The measures that need only separate pictures: active area, levels, SI."""
 
-    def __init__(self, sample_aspect_ratio: float) -> None:
+    def __init__(self, sample_aspect_ratio: float, interval: float) -> None:
+        self._interval = interval
         self._next_statistics = 0.0
         self.area = ActiveAreaMeter(sample_aspect_ratio=sample_aspect_ratio)
         self.levels = LevelsMeter()
@@ -113,7 +120,7 @@ class _SampledMeters:
     def add(self, planes: Planes, time: float, si: bool) -> None:
         self.area.add(planes.y, time)
         if time + 1e-6 >= self._next_statistics:
-            self._next_statistics = max(self._next_statistics + STATISTICS_INTERVAL, time)
+            self._next_statistics = max(self._next_statistics + self._interval, time)
             self.levels.add(planes.y, planes.u, planes.v, planes.full_range)
             if si:
                 self.siti.add_si(planes.y, planes.full_range)
@@ -200,12 +207,16 @@ class PictureMeters:
         self.depth = depth_of(options)
         self._traits = traits
         self.meter = PictureMeter(options)
-        self._sampled = _SampledMeters(traits.sample_aspect_ratio)
+        every_frame = self.depth == "every_frame"
+        self._sampled = _SampledMeters(
+            traits.sample_aspect_ratio,
+            EVERY_FRAME_STATISTICS_INTERVAL if every_frame else STATISTICS_INTERVAL,
+        )
         self._every = (
             _EveryFrameMeters(
                 traits.frame_rate, self._sampled.siti, 1.0 / options.video_sample_rate
             )
-            if self.depth == "every_frame"
+            if every_frame
             else None
         )
         self._gaps = GapTracker()
