@@ -15,7 +15,7 @@ WORKERS ?=
 run: $(RUN_STAMP)
 	@mkdir -p var
 	$(BIN)/mp4-analyser serve --host $(HOST) --port $(PORT) --db var/mp4-analyser.db \
-		--allow-private-urls $(if $(WORKERS),--workers $(WORKERS))
+		--allow-private-urls --enable-test-endpoints $(if $(WORKERS),--workers $(WORKERS))
 
 test: $(TEST_STAMP) tools lint typecheck pytest
 

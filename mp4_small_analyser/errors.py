@@ -22,6 +22,10 @@ class ErrorCode(StrEnum):
     NO_MEDIA_TRACKS = "NO_MEDIA_TRACKS"
     ANALYSIS_TIMEOUT = "ANALYSIS_TIMEOUT"
     INVALID_PROFILE = "INVALID_PROFILE"
+    DECODER_CRASHED = "DECODER_CRASHED"
+    """The process analysing the file died (a crash in a native decoder); it was replaced."""
+    UNREADABLE_TASK = "UNREADABLE_TASK"
+    """The queued task could not be read back (a malformed queue message): dead-lettered."""
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 

@@ -27,7 +27,7 @@ DEFAULT_PROFILE = "ebu-r128"
 class SourceLimits(BaseModel):
     """Limits on reading one file, locally or over HTTP."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_file_size: int = Field(
         2 * GiB, gt=0, description="Bytes; larger files fail FILE_TOO_LARGE."
@@ -75,9 +75,13 @@ class SourceLimits(BaseModel):
 
 
 class AnalysisOptions(BaseModel):
-    """What to measure and with which thresholds; the defaults follow FFmpeg's filters."""
+    """What to measure and with which thresholds; the defaults follow FFmpeg's filters.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict: requests and queue messages carry these, so `"yes"` is not a boolean and
+    `"2"` not a number; infinities and NaN are refused (a message holding one could not
+    be read back, JSON has no such numbers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     probe_only: bool = Field(False, description="Container facts only, no decoding.")
     audio_metrics: bool = Field(True, description="Loudness, silence and audio defects.")

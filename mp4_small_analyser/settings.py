@@ -42,8 +42,23 @@ class ProfileSettings(BaseSettings):
     )
 
 
-class Settings(ProfileSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+class AnalysisSettings(BaseSettings):
+    """The settings `mp4-analyser analyse` shares with the service, read on their own so a
+    service setting that does not validate never stops the CLI."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, allow_inf_nan=False
+    )
+
+    analysis_timeout: AnalysisTimeout = Field(
+        300.0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
+    )
+
+
+class Settings(ProfileSettings, AnalysisSettings):
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, allow_inf_nan=False
+    )
 
     # Backends
     store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
@@ -75,8 +90,8 @@ class Settings(ProfileSettings):
     )
     enable_test_endpoints: bool = Field(
         False,
-        description="GET /test/results and POST /test/simulate. Off unless set; "
-        "`mp4-analyser serve` turns it on when ENABLE_TEST_ENDPOINTS is not in the environment.",
+        description="GET /test/results and POST /test/simulate (`serve --enable-test-endpoints`"
+        "; `make run` sets it); they need the API key when API_KEY is set.",
     )
     allowed_s3_buckets: S3BucketNames = Field(
         (),
@@ -90,16 +105,19 @@ class Settings(ProfileSettings):
     sync_timeout: SyncTimeout = Field(25.0, description="Seconds a sync submission may take.")
     max_request_bytes: int = Field(4 * MiB, ge=1024, description="Request body cap.")
     max_file_size: int = Field(2 * GiB, gt=0, description="Bytes; larger files: FILE_TOO_LARGE.")
-    analysis_timeout: AnalysisTimeout = Field(
-        300.0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
-    )
     callback_timeout: float = Field(10.0, gt=0, description="Seconds per callback attempt.")
-    callback_max_attempts: int = Field(5, ge=1, description="Attempts per callback.")
+    # The defaults retry for 27 to 54 hours: a receiver down for a day still gets its results.
+    callback_max_attempts: int = Field(
+        20, ge=1, le=1000, description="Attempts per callback (and per re-delivery)."
+    )
     callback_retry_base_delay: float = Field(
-        2.0, gt=0, description="Seconds before the 2nd attempt; doubles each time, with jitter."
+        10.0, gt=0, description="Seconds before the 2nd attempt; doubles each time, with jitter."
     )
     callback_retry_max_delay: float = Field(
-        300.0, gt=0, le=900, description="Longest wait between attempts (SQS allows 900 s)."
+        6 * 3600.0,
+        gt=0,
+        le=7 * 86400,
+        description="Longest wait between attempts (on SQS, waits over 900 s are chained).",
     )
     shutdown_grace: float = Field(
         30.0, ge=0, description="Seconds running analyses may finish on SIGTERM before re-queueing."

@@ -40,8 +40,10 @@ CALLBACK_TABLE_ACTIONS = [
 ]
 SUBMISSION_TABLE_ACTIONS = [
     "dynamodb:BatchWriteItem",  # a batch's queued records
-    "dynamodb:UpdateItem",  # tasks failed when the queue refuses them
+    "dynamodb:UpdateItem",  # tasks failed when the queue refuses them; callbacks re-delivered
     "dynamodb:GetItem",  # results of a sync batch
+    "dynamodb:Query",  # a task_id submitted again, a task's or batch's re-delivery (BatchIdIndex)
+    "dynamodb:BatchGetItem",  # the records of a batch whose callbacks are re-delivered
 ]
 WORKER_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 # Only `GET /test/results` (newest records across the table) needs a scan.

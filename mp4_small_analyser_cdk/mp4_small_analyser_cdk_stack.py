@@ -19,6 +19,7 @@ from mp4_small_analyser_cdk.callback_stack import (
     SharedResources,
     signing_environment,
     store_environment,
+    table_resources,
 )
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.environment import lambda_environment
@@ -28,6 +29,7 @@ from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
 
 SUBMISSION_PATH = "mp4_small_analyser"
+REDELIVER_PATH = "redeliver"
 QUEUE_RETENTION = Duration.days(4)
 DEAD_LETTER_RETENTION = Duration.days(14)
 
@@ -35,7 +37,8 @@ ANALYSER_API_NAME = "analyser-api"
 
 
 class Mp4SmallAnalyserCdkStack(Stack):
-    """POST /mp4_small_analyser behind an API key, an SQS queue with a DLQ, and the workers."""
+    """POST /mp4_small_analyser and the callback re-deliveries behind an API key, an SQS queue
+    with a DLQ, and the workers."""
 
     def __init__(
         self,
@@ -202,11 +205,13 @@ class Mp4SmallAnalyserCdkStack(Stack):
 
     def _grant_access(self, config: DeploymentConfig, shared: SharedResources) -> None:
         table = shared.table
-        self.submission.grant(SUBMISSION_TABLE_ACTIONS, [table.table_arn])
+        self.submission.grant(SUBMISSION_TABLE_ACTIONS, table_resources(table))
         self.worker.grant(WORKER_TABLE_ACTIONS, [table.table_arn])
         self.queue.grant_send_messages(self.submission.role)
         # Callback retries are queued again with a delay (the event source grants the rest).
         self.queue.grant_send_messages(self.worker.role)
+        # An unreadable message is moved to the dead-letter queue at once, not retried.
+        self.dead_letter_queue.grant_send_messages(self.worker.role)
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:
@@ -231,22 +236,32 @@ class Mp4SmallAnalyserCdkStack(Stack):
             "AnalyserApi",
             config=config,
             name=ANALYSER_API_NAME,
-            description="Submission of MP4 analysis batches (API key required).",
+            description="Submission of MP4 analysis batches and callback re-deliveries "
+            "(API key required).",
             rate_limit=config.api_throttle_rate_limit,
             burst_limit=config.api_throttle_burst_limit,
             cors=False,
             # The callback stack configures the regional account setting once.
             account_logging_role=False,
         )
-        api.root.add_resource(SUBMISSION_PATH).add_method(
-            "POST",
-            apigw.LambdaIntegration(
-                self.submission.function,
-                allow_test_invoke=False,
-                timeout=Duration.seconds(API_GATEWAY_TIMEOUT),
-            ),
-            api_key_required=True,
+        integration = apigw.LambdaIntegration(
+            self.submission.function,
+            allow_test_invoke=False,
+            timeout=Duration.seconds(API_GATEWAY_TIMEOUT),
         )
+        api.root.add_resource(SUBMISSION_PATH).add_method(
+            "POST", integration, api_key_required=True
+        )
+        # Re-deliveries queue callbacks again: they go to the function that has the queue,
+        # behind the same key as submissions (the callback API has no queue).
+        callback = api.root.add_resource("callback")
+        for resource in (
+            callback.add_resource("{task_id}"),
+            callback.add_resource("batch").add_resource("{batch_id}"),
+        ):
+            resource.add_resource(REDELIVER_PATH).add_method(
+                "POST", integration, api_key_required=True
+            )
         self.api_key = api.add_api_key("ApiKey", api_key_name=f"{config.resource_prefix}-key")
         plan = api.add_usage_plan(
             "UsagePlan",

@@ -292,6 +292,8 @@ def service(
     directory = tmp_path_factory.mktemp("service")
     env = {
         "WORKERS": "2",
+        # As `make run` has them; test_service_limits runs a service without them.
+        "ENABLE_TEST_ENDPOINTS": "true",
         "CALLBACK_MAX_ATTEMPTS": "3",
         "CALLBACK_RETRY_BASE_DELAY": "0.2",
         "CALLBACK_TIMEOUT": "5",

@@ -410,7 +410,8 @@ def test_async_batches_from_submission_to_callbacks_and_results(
     assert all(r.method == "POST" for p, r in delivered.items() if p != "/hook/s3")
     for request in received:
         assert request.query == {"client": ["acme"]}
-        verify(SIGNING_SECRET, request.body, request.headers[SIGNATURE_HEADER.lower()])
+        signature = request.headers[SIGNATURE_HEADER.lower()]
+        verify(SIGNING_SECRET, request.method, request.path, request.body, signature)
     results = {r.path: r.json for r in delivered.values()}
     for path, task_id in (("/hook/http", http_task), ("/hook/s3", s3_task)):
         result = results[path]
@@ -542,23 +543,104 @@ def test_a_sync_batch_is_answered_with_the_results_the_workers_store(
     assert "ebu-r128-s1" in {profile["name"] for profile in listed["profiles"]}
 
 
-def test_a_poison_message_fails_three_receives_then_waits_in_the_dead_letter_queue(
+def test_failed_callbacks_are_redelivered_through_the_submission_function(
     lambdas: Lambdas,
+    results_table: str,
+    file_server: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
 ) -> None:
-    body = json.dumps({"kind": "transcode", "task_id": "t1"})
-    message_id = lambdas.sqs.send_message(QueueUrl=lambdas.queues.url, MessageBody=body)[
-        "MessageId"
-    ]
-    for receive in (1, 2, 3):
-        (message,) = lambdas.receive(1)
-        assert message["Attributes"]["ApproximateReceiveCount"] == str(receive)
-        answer = lambdas.invoke(WORKER_HANDLER, sqs_event([message], lambdas.queue_arn))
-        assert answer == {"batchItemFailures": [{"itemIdentifier": message_id}]}
-    # The worker made it visible again at once (WORKER_RETRY_DELAY=0): the next receive
-    # is the fourth, and the redrive policy (maxReceiveCount 3) moves it instead.
+    """The analyser API routes the re-deliveries to the submission function, which has the
+    queue; the same task_id submitted again is idempotent there too (both read the table)."""
+    clip_url = file_server.publish(service_clip, "clip.mp4")
+    request = {
+        "batch_id": "batch-redeliver",
+        "mp4_small_analyser": [
+            {
+                "file_url": clip_url,
+                "callback_url": callback_receiver.url(f"/hook/{n}"),
+                "task_id": n,
+            }
+            for n in ("again-1", "again-2")
+        ],
+    }
+
+    def submit() -> tuple[int, Any]:
+        return lambdas.api(
+            SUBMISSION_HANDLER,
+            "POST",
+            "/mp4_small_analyser",
+            "/mp4_small_analyser",
+            body=request,
+            headers={"x-api-key": API_KEY},
+        )
+
+    assert submit()[0] == 202
+    store = DynamoDbResultStore(results_table)
+    # A 4xx is not retried: both callbacks end failed.
+    callback_receiver.always_fail(status=410)
+    lambdas.run_worker(batch_delivered(store, "batch-redeliver"))
+    records = [store.latest(n) for n in ("again-1", "again-2")]
+    assert [r.callback.status if r and r.callback else None for r in records] == ["failed"] * 2
+    status, again = submit()
+    assert status == 202 and [t["status"] for t in again["tasks"]] == ["completed"] * 2
+    assert lambdas.waiting() == 0
+
+    callback_receiver.reset()
+    status, one = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/callback/again-1/redeliver",
+        "/callback/{task_id}/redeliver",
+        headers={"x-api-key": API_KEY},
+    )
+    assert (status, one) == (202, {"task_ids": ["again-1"], "count": 1})
+    status, many = lambdas.api(
+        SUBMISSION_HANDLER,
+        "POST",
+        "/callback/batch/batch-redeliver/redeliver",
+        "/callback/batch/{batch_id}/redeliver",
+        headers={"x-api-key": API_KEY},
+    )
+    assert (status, many) == (202, {"task_ids": ["again-2"], "count": 1})
+    lambdas.run_worker(batch_delivered(store, "batch-redeliver"))
+    received = callback_receiver.wait_for(2)
+    assert sorted(r.path for r in received if r.status == 200) == ["/hook/again-1", "/hook/again-2"]
+
+
+def test_an_unreadable_message_is_dead_lettered_at_its_first_receive(
+    lambdas: Lambdas, results_table: str, callback_receiver: CallbackReceiver
+) -> None:
+    # A body this version cannot read: a kind it does not know, and a task whose options
+    # hold the `null` an infinite number became (issue 9, finding 1).
+    message = AnalyseMessage(
+        task_id="poisoned",
+        timestamp=utc_timestamp(),
+        batch_id="b-poison",
+        file_url="https://media.example.com/never-read.mp4",
+        callback_url=callback_receiver.url("/hook/poisoned"),
+    )
+    DynamoDbResultStore(results_table).put(queued_record(message, 1))
+    poisoned = json.loads(encode_message(message))
+    poisoned["options"]["max_media_duration"] = None
+    bodies = [json.dumps({"kind": "transcode", "task_id": "t1"}), json.dumps(poisoned)]
+    for body in bodies:
+        lambdas.sqs.send_message(QueueUrl=lambdas.queues.url, MessageBody=body)
+    received = lambdas.receive(2)
+    while len(received) < 2:
+        received += lambdas.receive(2 - len(received))
+    answer = lambdas.invoke(WORKER_HANDLER, sqs_event(received, lambdas.queue_arn))
+    assert answer == {"batchItemFailures": []}
     assert lambdas.receive(1) == []
-    (dead,) = lambdas.receive(1, lambdas.queues.dead_letter_url)
-    assert (dead["MessageId"], dead["Body"]) == (message_id, body)
+    dead = lambdas.receive(2, lambdas.queues.dead_letter_url)
+    while len(dead) < 2:
+        dead += lambdas.receive(2 - len(dead), lambdas.queues.dead_letter_url)
+    assert sorted(m["Body"] for m in dead) == sorted(bodies)
+    stored = DynamoDbResultStore(results_table).get("poisoned", message.timestamp)
+    assert stored is not None and stored.status == "failed"
+    assert stored.payload is not None and stored.payload["error_code"] == "UNREADABLE_TASK"
+    (callback,) = callback_receiver.wait_for(1)
+    assert callback.json["error_code"] == "UNREADABLE_TASK"
 
 
 def test_the_third_receive_gives_up_on_the_file_and_delivers_the_failure(
@@ -624,10 +706,25 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
     resource = "/callback/{task_id}"
     status, body = lambdas.api(CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload)
     assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE")
-    signed = {SIGNATURE_HEADER: sign(SIGNING_SECRET, payload.encode())}
+    # Signed for the URL the sender used: the stage is part of its path.
+    header = sign(SIGNING_SECRET, "POST", "/prod/callback/ext-1", payload.encode())
     status, body = lambdas.api(
-        CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload, headers=signed
+        CALLBACK_HANDLER,
+        "POST",
+        "/callback/ext-1",
+        resource,
+        body=payload,
+        headers={SIGNATURE_HEADER: header},
     )
     assert status == 200 and body["source"] == "callback"
+    status, body = lambdas.api(
+        CALLBACK_HANDLER,
+        "POST",
+        "/callback/ext-1",
+        resource,
+        body=payload,
+        headers={SIGNATURE_HEADER: header},
+    )
+    assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE"), "a replay is refused"
     status, body = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/ext-1", resource)
     assert (status, body["status"], body["payload"]["error"]) == (200, "failed", "boom")

@@ -8,12 +8,13 @@ test_service_queue_contract.py.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
 import boto3
 import pytest
 
-from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
 from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from tests.aws_deployment import Queues
 
@@ -46,35 +47,36 @@ def test_a_batch_goes_out_in_groups_of_ten_within_256_kib(queues: Queues) -> Non
     assert sorted(receive_all(queue)) == [f"t{i:02d}" for i in range(23)]
 
 
-def test_a_delay_beyond_900_s_is_shortened_not_refused(
-    queues: Queues, caplog: pytest.LogCaptureFixture
+def test_a_delay_beyond_900_s_is_capped_and_the_message_keeps_its_due_time(
+    queues: Queues,
 ) -> None:
     queue = SqsTaskQueue(queues.url)
-    with caplog.at_level(logging.WARNING):
-        queue.enqueue([DeliverMessage(task_id="later", timestamp="t", attempt=2)], delay=3600)
-    assert "900 s" in caplog.text
+    due = 1_900_000_000.0
+    later = DeliverMessage(task_id="later", timestamp="t", attempt=2, due_at=due)
+    queue.enqueue([later], delay=3600)
     assert queue.claim(10, 30) == []
     attributes = boto3.client("sqs").get_queue_attributes(
         QueueUrl=queues.url, AttributeNames=["ApproximateNumberOfMessagesDelayed"]
     )["Attributes"]
+    # Handed out early, the handler queues it again for the rest (test_trust_redelivery).
     assert attributes["ApproximateNumberOfMessagesDelayed"] == "1"
 
 
-def test_an_unreadable_message_is_never_handed_out_and_is_dead_lettered(
-    queues: Queues, caplog: pytest.LogCaptureFixture
+def test_without_a_redrive_policy_dead_lettering_leaves_the_message_visible(
+    aws_env: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     sqs = boto3.client("sqs")
-    sqs.send_message(QueueUrl=queues.url, MessageBody="not a message")
-    queue = SqsTaskQueue(queues.url)
-    # Lease 0: the message is visible again at once, for the next receive.
-    for _ in range(3):
-        assert queue.claim(10, 0) == []
-    assert caplog.text.count("unreadable queue message") == 3
-    # Its fourth receive: the redrive policy (3 receives) moves it instead.
-    assert queue.claim(10, 0) == []
-    assert caplog.text.count("unreadable queue message") == 3
-    dead = sqs.receive_message(QueueUrl=queues.dead_letter_url, WaitTimeSeconds=1)["Messages"]
-    assert [message["Body"] for message in dead] == ["not a message"]
+    url = sqs.create_queue(QueueName=f"plain-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="not a message")
+    queue = SqsTaskQueue(url)
+    (lease,) = queue.claim(10, 60)
+    assert isinstance(lease.message, UnreadableMessage)
+    with caplog.at_level(logging.ERROR):
+        queue.dead_letter(lease)
+    assert "dead-letter queue" in caplog.text
+    (again,) = queue.claim(10, 60)
+    assert again.receive_count == 2
+    sqs.delete_queue(QueueUrl=url)
 
 
 def test_a_release_counts_as_a_receive(queues: Queues) -> None:

@@ -193,8 +193,9 @@ def test_table_access_is_named_and_without_delete(synthesis: Synthesis) -> None:
             assert dynamodb <= allowed, (handler, dynamodb - allowed)
             granted[handler] |= dynamodb
             resources = as_list(statement["Resource"])
-            # Only the callback function reads the batch index; each resource is named.
-            if handler == CALLBACK_HANDLER:
+            # The callback function reads the batch index, and the submission function
+            # (re-deliveries by batch); each resource is named.
+            if handler in (CALLBACK_HANDLER, SUBMISSION_HANDLER):
                 assert len(resources) == 2
                 assert json.dumps(resources[1]).endswith('"/index/BatchIdIndex"]]}')
             else:

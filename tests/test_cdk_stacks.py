@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
+from fastapi.routing import APIRoute
 
 from mp4_small_analyser.composition import open_backends
 from mp4_small_analyser.service.app import create_app
+from mp4_small_analyser.service.routes import redelivery
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
 from tests.cdk_synth import (
@@ -171,9 +173,25 @@ def _app_routes(prefix: str, *, test_endpoints: bool = False) -> set[tuple[str, 
     }
 
 
-# The callback API also serves the QC profiles (read-only) and re-judging.
-CALLBACK_ROUTES = _app_routes("/callback/") | _app_routes("/profiles")
+# Re-deliveries queue callbacks again: the submission API serves them (its function has the
+# queue). The callback API serves the rest of /callback/, the QC profiles and re-judging.
+REDELIVERY_ROUTES = {
+    (method, route.path)
+    for route in redelivery.router.routes
+    if isinstance(route, APIRoute)
+    for method in route.methods
+}
+CALLBACK_ROUTES = (_app_routes("/callback/") - REDELIVERY_ROUTES) | _app_routes("/profiles")
+SUBMISSION_ROUTES = _app_routes("/mp4_small_analyser") | REDELIVERY_ROUTES
 TEST_ROUTES = _app_routes("/test/", test_endpoints=True)
+
+
+def test_the_app_serves_the_redelivery_routes_the_submission_api_deploys() -> None:
+    assert {
+        ("POST", "/callback/{task_id}/redeliver"),
+        ("POST", "/callback/batch/{batch_id}/redeliver"),
+    } == REDELIVERY_ROUTES
+    assert _app_routes("/callback/") >= REDELIVERY_ROUTES
 
 
 def test_the_deployed_callback_api_takes_put_as_the_local_service_does() -> None:
@@ -489,15 +507,17 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
     assert full_worker["ANALYSIS_TIMEOUT"] == str((200 - 15) // 2)
 
 
-def test_submission_route_requires_an_api_key(default: Synthesis) -> None:
+def test_submission_and_redelivery_routes_require_an_api_key(default: Synthesis) -> None:
     template = default.template("Mp4SmallAnalyserCdkStack")
-    assert api_routes(template) == {("POST", "/mp4_small_analyser")}
+    assert api_routes(template) == SUBMISSION_ROUTES
     submission_id, _ = function_by_handler(template, SUBMISSION_HANDLER)
-    method = only_resource(template, "AWS::ApiGateway::Method")["Properties"]
-    assert method["ApiKeyRequired"] is True
-    assert method["Integration"]["Type"] == "AWS_PROXY"
-    assert method["Integration"]["TimeoutInMillis"] == 29_000
-    assert submission_id in str(method["Integration"]["Uri"])
+    methods = resources_of_type(template, "AWS::ApiGateway::Method").values()
+    assert len(methods) == len(SUBMISSION_ROUTES)
+    for method in (resource["Properties"] for resource in methods):
+        assert method["ApiKeyRequired"] is True
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+        assert method["Integration"]["TimeoutInMillis"] == 29_000
+        assert submission_id in str(method["Integration"]["Uri"])
 
 
 def test_usage_plan_throttles_and_binds_the_key(default: Synthesis, full: Synthesis) -> None:

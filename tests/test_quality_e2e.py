@@ -6,14 +6,18 @@ clean tone must beat the same tone clipped or squeezed into 32 kbit/s.
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from mp4_small_analyser.analysis.task import run_task
+from mp4_small_analyser.cli.report import print_report
 from mp4_small_analyser.models import CompletedResult, Results, VideoAnalysis
+from mp4_small_analyser.options import AnalysisOptions
 from tests.mediagen import natural_texture, sine, write_audio, write_video
 
 CRFS = (18, 28, 38, 48)
@@ -95,3 +99,26 @@ def test_the_clipped_tone_fails_its_checks_and_the_clean_one_passes(
     assert clipped["TRUE_PEAK_OVER_LIMIT"].severity == "error"
     assert clipped["CLIPPING"].severity == "error"
     assert clipped["LOUDNESS_OUT_OF_RANGE"].limit == -22.5  # ebu-r128: -23 ± 0.5 LU
+
+
+def test_a_probe_score_says_it_rests_on_the_container_alone(tmp_path: Path) -> None:
+    """The same file scores differently from its container and from its decoded signal;
+    the result says which, and so does the readable report."""
+    frames = natural_texture(320, 240, 25)
+    tone = sine(1000.0, 1.0, amplitude=TONE_AMPLITUDE)
+    path = write_video(tmp_path / "clip.mp4", frames, fps=25, audio=np.vstack([tone, tone]))
+    probed = run_task(str(path), options=AnalysisOptions(probe_only=True))
+    full = run_task(str(path))
+    assert isinstance(probed, CompletedResult) and isinstance(full, CompletedResult)
+    for results, basis in ((probed.results, "container"), (full.results, "decoded")):
+        video, audio = results.video_analysis, results.audio_analysis
+        assert video is not None and video.quality is not None
+        assert audio is not None and audio.quality is not None
+        assert (video.quality.basis, audio.quality.basis) == (basis, basis)
+    console = Console(file=io.StringIO(), width=200)
+    print_report(console, [probed, full])
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    quality_lines = [line for line in lines if "quality " in line]
+    assert len(quality_lines) == 4
+    assert all("(container facts only)" in line for line in quality_lines[:2])
+    assert not any("(container facts only)" in line for line in quality_lines[2:])

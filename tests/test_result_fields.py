@@ -108,8 +108,12 @@ def check_fields(expected: object, actual: object, path: str = "") -> list[str]:
     return [] if expected(actual) else [f"{path}: {actual!r} fails {expected!r}"]
 
 
-def quality(components: tuple[str, ...]) -> dict[str, object]:
-    return {"score": unit_interval, "components": dict.fromkeys(components, unit_interval)}
+def quality(components: tuple[str, ...], basis: str = "decoded") -> dict[str, object]:
+    return {
+        "score": unit_interval,
+        "components": dict.fromkeys(components, unit_interval),
+        "basis": equals(basis),
+    }
 
 
 def bit_rate_series(seconds: float) -> Expectation:
@@ -636,10 +640,13 @@ def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path)
     video = {**video_facts(), **dict.fromkeys(measured_video, is_none)}
     video |= {
         "quality_score": unit_interval,
-        "quality": quality(("compression", "resolution", "frame_rate")),
+        "quality": quality(("compression", "resolution", "frame_rate"), basis="container"),
     }
     audio = {**audio_facts(), **dict.fromkeys(measured_audio, is_none)}
-    audio |= {"quality_score": unit_interval, "quality": quality(("encoding", "sample_rate"))}
+    audio |= {
+        "quality_score": unit_interval,
+        "quality": quality(("encoding", "sample_rate"), basis="container"),
+    }
     assert check_fields(video, results["video_analysis"]) == []
     assert check_fields(audio, results["audio_analysis"]) == []
     assert check_fields([audio], results["audio_tracks"]) == []

@@ -303,7 +303,7 @@ def test_client_errors_are_not_retried(
     assert len(callback_receiver.requests) == 1
 
 
-def test_callback_to_the_service_itself_is_stored(
+def test_callback_to_the_service_itself_is_stored_beside_its_own_record(
     service: ServiceProcess, served_files: FileServer, service_clip: Path
 ) -> None:
     (url,) = clip_urls(served_files, service_clip, "self", 1)
@@ -314,14 +314,20 @@ def test_callback_to_the_service_itself_is_stored(
     own = service.wait_for_own_delivery(task_id)
     assert own.callback is not None
     assert (own.callback.status, own.callback.method) == ("delivered", "PUT")
-    status, latest = get(service, f"/callback/{task_id}")
+    status, shown = get(service, f"/callback/{task_id}")
     assert status == 200
-    assert (latest["source"], latest["status"], latest["batch_id"]) == (
-        "callback",
+    # The service's own record stays the answer; the received copy is listed beside it.
+    assert (shown["source"], shown["status"], shown["batch_id"]) == (
+        "service",
         "completed",
         answer["batch_id"],
     )
-    assert latest["payload"]["task_id"] == task_id
+    (received,) = shown["received"]
+    assert (received["source"], received["status"]) == ("callback", "completed")
+    assert received["payload"]["task_id"] == task_id
+    assert received["payload"]["results"] == shown["payload"]["results"]
+    status, batch = get(service, f"/callback/batch/{answer['batch_id']}")
+    assert batch["summary"]["total"] == 1 and batch["tasks"][0]["source"] == "service"
 
 
 def test_batch_results_are_paginated_in_submission_order(

@@ -258,10 +258,11 @@ def test_a_crashed_analysis_process_fails_its_task_and_is_replaced(
     wait_until(lambda: running_task(service, batch_id) == "doomed", "doomed running", service)
     assert service.proc is not None
     (worker,) = child_pids(service.proc.pid)
-    os.kill(worker, signal.SIGKILL)
+    # What a decoder crashing on a damaged file does to its process.
+    os.kill(worker, signal.SIGSEGV)
     results = {r.json["task_id"]: r.json for r in callback_receiver.wait_for(2, timeout=60)}
-    assert results["doomed"]["error_code"] == "INTERNAL_ERROR"
-    assert "exit code -9" in results["doomed"]["error"]
+    assert results["doomed"]["error_code"] == "DECODER_CRASHED"
+    assert "SIGSEGV" in results["doomed"]["error"]
     assert results["after"]["status"] == "completed"
     with service.client() as client:
         assert client.get("/health").json()["worker_restarts"] == 1

@@ -147,7 +147,12 @@ def test_bad_callback_url_scheme(service: ServiceProcess) -> None:
     body = {"files_url": [PUBLIC], "callback_url": "mailto:ops@example.com"}
     error = assert_error(submit(service, json=body), 422, "INVALID_URL")
     assert error["details"] == [
-        {"loc": ["callback_url"], "error_code": "INVALID_URL", "msg": error["details"][0]["msg"]}
+        {
+            "loc": ["callback_url"],
+            "field": "callback_url",
+            "error_code": "INVALID_URL",
+            "msg": error["details"][0]["msg"],
+        }
     ]
 
 

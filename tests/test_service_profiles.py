@@ -215,9 +215,8 @@ def test_a_bad_profile_is_a_422_naming_the_place(
     status, error = submit(service, {"mp4_small_analyser": files})
     assert status == 422, error
     assert error["error_code"] == "INVALID_PROFILE"
-    assert {"loc": loc, "msg": error["details"][0]["msg"], "type": "profile_invalid"} in error[
-        "details"
-    ]
+    first = error["details"][0]["msg"]
+    assert {"loc": loc, "field": loc, "msg": first, "type": "profile_invalid"} in error["details"]
     assert any(detail["msg"].startswith(message) for detail in error["details"]), error
     assert error["error"].startswith("Invalid QC profile: mp4_small_analyser[1].profile")
 

@@ -6,16 +6,20 @@ can run the same tests.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
+
 from mp4_small_analyser.options import AnalysisOptions
-from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
 from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.task_queue import TaskQueue
 
 QueueFactory = Callable[[str], TaskQueue]
@@ -193,3 +197,66 @@ def test_sqlite_processes_claiming_together_never_share_a_message(tmp_path: Path
     everything = [task_id for ids in claimed for task_id in ids]
     assert sorted(everything) == sorted(f"m{i}" for i in range(300))
     assert all(claimed), "a consumer got nothing: the test did not race"
+
+
+def put_raw(queue: TaskQueue, body: str) -> None:
+    """A body no message model reads, as a bug or an older version could have queued."""
+    if isinstance(queue, SqliteTaskQueue):
+        with queue._db.write() as db:
+            db.execute(
+                "INSERT INTO queue_messages (queue, body, priority, visible_at)"
+                " VALUES (?, ?, 0, ?)",
+                (queue.name, body, time.time()),
+            )
+    else:
+        assert isinstance(queue, SqsTaskQueue)
+        boto3.client("sqs").send_message(QueueUrl=queue.queue_url, MessageBody=body)
+
+
+def test_an_unreadable_message_is_handed_out_and_dead_lettered(
+    queue_factory: QueueFactory,
+) -> None:
+    queue = queue_factory("tasks")
+    poison = (
+        analyse("p")
+        .model_dump_json()
+        .replace('"max_media_duration":600.0', '"max_media_duration":null')
+    )
+    put_raw(queue, poison)
+    put_raw(queue, "not json at all")
+    queue.enqueue([analyse("fine")])
+    leases = {
+        lease.message.task_id
+        if not isinstance(lease.message, UnreadableMessage)
+        else lease.message.body: lease
+        for lease in queue.claim(10, 30)
+    }
+    assert set(leases) == {poison, "not json at all", "fine"}
+    unreadable = leases[poison].message
+    assert isinstance(unreadable, UnreadableMessage)
+    assert "max_media_duration" in unreadable.error and unreadable.field("task_id") == "p"
+    queue.dead_letter(leases[poison])
+    queue.dead_letter(leases["not json at all"])
+    queue.release(leases["fine"].receipt)
+    assert claim_all(queue) == ["fine"]
+    assert dead_letters(queue) == sorted([poison, "not json at all"])
+
+
+def dead_letters(queue: TaskQueue) -> list[str]:
+    if isinstance(queue, SqliteTaskQueue):
+        rows = queue._db.connection().execute(
+            "SELECT body FROM queue_messages WHERE queue = ?", (queue.dead_letter_name,)
+        )
+        return sorted(row[0] for row in rows)
+    assert isinstance(queue, SqsTaskQueue)
+    sqs = boto3.client("sqs")
+    arn = json.loads(
+        sqs.get_queue_attributes(QueueUrl=queue.queue_url, AttributeNames=["RedrivePolicy"])[
+            "Attributes"
+        ]["RedrivePolicy"]
+    )["deadLetterTargetArn"]
+    url = sqs.get_queue_url(QueueName=arn.split(":")[5])["QueueUrl"]
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [message["Body"] for message in messages]
+    return sorted(bodies)

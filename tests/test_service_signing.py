@@ -1,7 +1,8 @@
 """Signed callbacks: the service signs what it sends and checks what it receives.
 
 Signatures are checked with the snippet published in docs/service.md (run from
-the docs themselves), not only with the service's own code.
+the docs themselves), not only with the service's own code. They cover the method,
+the URL path and the body (`v2`); issue 9's replays are in test_trust_callbacks.py.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ def service_env() -> dict[str, str]:
     return {"CALLBACK_SIGNING_SECRET": SECRET}
 
 
+Verify = Callable[[str, str, str, bytes, str], bool]
+
+
 @pytest.fixture(scope="module")
-def documented_verify() -> Callable[[str, bytes, str], bool]:
+def documented_verify() -> Verify:
     blocks = re.findall(r"```python\n(.*?)```", DOCS.read_text(), re.DOTALL)
     (snippet,) = [block for block in blocks if "def verify_signature" in block]
-    assert len(snippet.strip().splitlines()) <= 10
+    assert len(snippet.strip().splitlines()) <= 12
     namespace: dict[str, object] = {}
     exec(snippet, namespace)
-    function: Callable[[str, bytes, str], bool] = namespace["verify_signature"]  # type: ignore[assignment]
+    function: Verify = namespace["verify_signature"]  # type: ignore[assignment]
     return function
 
 
@@ -42,7 +46,7 @@ def test_callbacks_are_signed(
     served_files: FileServer,
     service_clip: Path,
     callback_receiver: CallbackReceiver,
-    documented_verify: Callable[[str, bytes, str], bool],
+    documented_verify: Verify,
 ) -> None:
     urls = [served_files.publish(service_clip, f"signed-{i}.mp4") for i in range(2)]
     with service.client() as client:
@@ -53,11 +57,14 @@ def test_callbacks_are_signed(
     assert answer.status_code == 202
     for request in callback_receiver.wait_for(2, timeout=60):
         header = request.headers["x-mp4-analyser-signature"]
-        assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header)
-        assert documented_verify(SECRET, request.body, header)
-        verify(SECRET, request.body, header)
-        assert not documented_verify("another secret", request.body, header)
-        assert not documented_verify(SECRET, request.body + b" ", header)
+        assert re.fullmatch(r"t=\d+,id=[0-9a-f]{24},v1=[0-9a-f]{64},v2=[0-9a-f]{64}", header)
+        path = request.path
+        assert documented_verify(SECRET, "POST", path, request.body, header)
+        verify(SECRET, "POST", path, request.body, header)
+        assert not documented_verify("another secret", "POST", path, request.body, header)
+        assert not documented_verify(SECRET, "POST", path, request.body + b" ", header)
+        assert not documented_verify(SECRET, "PUT", path, request.body, header)
+        assert not documented_verify(SECRET, "POST", path + "x", request.body, header)
 
 
 def test_signed_callbacks_to_the_service_itself_are_accepted(
@@ -74,7 +81,7 @@ def test_signed_callbacks_to_the_service_itself_are_accepted(
     assert own.callback is not None and own.callback.status == "delivered"
     with service.client() as client:
         latest = client.get(f"/callback/{task_id}").json()
-    assert latest["source"] == "callback"
+    assert latest["source"] == "service" and latest["received"][0]["source"] == "callback"
 
 
 @pytest.mark.parametrize(
@@ -92,9 +99,9 @@ def test_received_callbacks_with_bad_signatures_are_refused(
 ) -> None:
     body = b'{"status": "completed", "task_id": "signed-in"}'
     if header == "wrong-secret":
-        header = sign("not the secret", body)
+        header = sign("not the secret", "POST", "/callback/signed-in", body)
     elif header == "stale":
-        header = sign(SECRET, body, timestamp=int(time.time()) - 301)
+        header = sign(SECRET, "POST", "/callback/signed-in", body, timestamp=int(time.time()) - 301)
     headers = {"content-type": "application/json"}
     if header is not None:
         headers["x-mp4-analyser-signature"] = header
@@ -110,7 +117,7 @@ def test_received_callbacks_with_good_signatures_are_stored(service: ServiceProc
         response = client.post(
             "/callback/signed-ok",
             content=body,
-            headers={"x-mp4-analyser-signature": sign(SECRET, body)},
+            headers={"x-mp4-analyser-signature": sign(SECRET, "POST", "/callback/signed-ok", body)},
         )
         assert response.status_code == 200, response.text
         stored = client.get("/callback/signed-ok").json()
@@ -118,15 +125,15 @@ def test_received_callbacks_with_good_signatures_are_stored(service: ServiceProc
     assert stored["payload"]["task_id"] == "signed-ok"
 
 
-def test_verify_accepts_any_listed_v1_and_rejects_skew() -> None:
+def test_verify_accepts_any_listed_v2_and_rejects_skew() -> None:
     body = b"{}"
-    header = sign(SECRET, body, timestamp=1_000_000)
-    verify(SECRET, body, header, now=1_000_299)
-    rotated = f"{header},v1={'0' * 64}"
-    verify(SECRET, body, rotated, now=1_000_000)
+    header = sign(SECRET, "POST", "/cb", body, timestamp=1_000_000)
+    verify(SECRET, "POST", "/cb", body, header, now=1_000_299)
+    rotated = f"{header},v2={'0' * 64}"
+    verify(SECRET, "POST", "/cb", body, rotated, now=1_000_000)
     with pytest.raises(SignatureError):
-        verify(SECRET, body, header, now=1_000_301)
+        verify(SECRET, "POST", "/cb", body, header, now=1_000_301)
     with pytest.raises(SignatureError):
-        verify(SECRET, body, header, now=999_699)
+        verify(SECRET, "POST", "/cb", body, header, now=999_699)
     with pytest.raises(SignatureError):
-        verify(SECRET, body, "v1=abc", now=1_000_000)
+        verify(SECRET, "POST", "/cb", body, "t=1000000,v2=abc", now=1_000_000)

@@ -9,6 +9,7 @@ the writes and are exact once they have. Tests wait for that state as
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -238,3 +239,38 @@ def test_a_large_batch_is_written_and_read_back(result_store: ResultStore) -> No
     assert index_caught_up(result_store, "batch-1", total=1000, queued=1000).queued == 1000
     page = result_store.batch_page("batch-1", 1000)
     assert [r.task_id for r in page.records] == [r.task_id for r in records]
+
+
+def test_task_records_tell_the_services_own_from_received_ones(result_store: ResultStore) -> None:
+    result_store.put_many(
+        [
+            record("t1", 0, status="completed"),
+            record("t1", 5, status="failed", source="callback"),
+            record("t1", 6, status="completed", source="simulated"),
+            record("t2", 1, source="callback"),
+        ]
+    )
+    (own,) = result_store.task_records("t1", own=True, limit=10)
+    assert (own.timestamp, own.status, own.source) == (ts(0), "completed", "service")
+    received = result_store.task_records("t1", own=False, limit=10)
+    assert [r.timestamp for r in received] == [ts(6), ts(5)]
+    assert len(result_store.task_records("t1", own=False, limit=1)) == 1
+    assert result_store.task_records("t2", own=True, limit=10) == []
+    assert result_store.task_records("nobody", own=False, limit=10) == []
+
+
+def test_a_nonce_is_claimed_once_while_it_lives(result_store: ResultStore) -> None:
+    later = time.time() + 3600
+    assert result_store.claim_nonce("signature:abc", later) is True
+    assert result_store.claim_nonce("signature:abc", later) is False
+    assert result_store.claim_nonce("signature:other", later) is True
+    assert result_store.claim_nonce("signature:old", time.time() - 1) is True
+    assert result_store.claim_nonce("signature:old", later) is True, "an expired claim is gone"
+    assert result_store.newest(10) == [], "nonces are not records"
+
+
+def test_concurrent_claims_of_a_nonce_have_one_winner(result_store: ResultStore) -> None:
+    later = time.time() + 3600
+    with ThreadPoolExecutor(8) as pool:
+        wins = list(pool.map(lambda _: result_store.claim_nonce("signature:race", later), range(8)))
+    assert wins.count(True) == 1

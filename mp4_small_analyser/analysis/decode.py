@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import av
 import numpy as np
@@ -79,7 +79,7 @@ def open_container(source: ByteSource) -> InputContainer:
         # Small I/O reads: a discarded track's samples are skipped only if FFmpeg's read
         # buffer does not swallow them along with the wanted ones (32 KiB by default read
         # 45 % of a file for its audio alone, 8 KiB under 30 %); the source caches blocks.
-        return av.open(source, mode="r", buffer_size=8192)
+        return av.open(source, mode="r", buffer_size=8192, metadata_errors="replace")
     except av.FFmpegError as exc:
         raise TrackDecodeError(f"cannot open the container: {exc}") from exc
 
@@ -89,8 +89,19 @@ def audio_format(container: InputContainer, stream_index: int) -> AudioFormat:
 
 
 def _stream_format(stream: AudioStream) -> AudioFormat:
-    names = tuple(channel.name for channel in stream.layout.channels)
-    return AudioFormat(stream.codec_context.sample_rate, len(names), names)
+    context = _codec_context(stream)
+    names = tuple(channel.name for channel in context.layout.channels)
+    if not names or context.sample_rate <= 0:
+        raise TrackDecodeError("the audio track declares no channels or no sample rate")
+    return AudioFormat(context.sample_rate, len(names), names)
+
+
+def _codec_context(stream: AudioStream | VideoStream) -> Any:
+    # A damaged sample description can name no codec FFmpeg knows: no decoder at all.
+    context = stream.codec_context
+    if context is None:
+        raise TrackDecodeError(f"no decoder for the {stream.type} track's codec")
+    return context
 
 
 _Stream = TypeVar("_Stream", AudioStream, VideoStream)
@@ -128,6 +139,15 @@ class _AudioTrack(_Track[AudioStream, AudioFrame]):
         self.emitted = 0
 
     def feed(self, frame: AudioFrame) -> list[np.ndarray | LumaFrame | VideoPicture]:
+        if frame.layout.nb_channels != self.format.channels or frame.sample_rate <= 0:
+            # A damaged packet can decode to another channel layout than the track's (an
+            # AAC channel config flipped): PyAV's conversion of such a frame read past its
+            # buffers and crashed the process. The frame is dropped, like an undecodable one.
+            self.error = (
+                f"a frame of {frame.layout.nb_channels} channel(s) at {frame.sample_rate} Hz "
+                f"in a track of {self.format.channels} channel(s)"
+            )
+            return []
         for converted in self.resampler.resample(frame):
             chunk = converted.to_ndarray().reshape(self.format.channels, -1)
             room = self.limit - self.emitted - self.pending_samples
@@ -169,6 +189,7 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         # Slice threads only (PyAV's default): frame threading adds a frame of latency per
         # thread and, with B-frames skipped, measured 1.9x slower here; files are analysed
         # in parallel by processes instead.
+        _codec_context(stream)
         stream.thread_type = "SLICE"
         frame_rate = float(stream.average_rate or 0)
         self.every_frame = every_frame and not keyframes_only
@@ -217,9 +238,10 @@ class MediaDecoder:
     Iterating yields `AudioBlock`s (one track's float32 channels x n samples),
     `LumaFrame`s (the video samples) and, with `every_frame`, a `VideoPicture`
     for each frame between samples, in demux order. A track that fails is
-    recorded (`failure`) and dropped; the other tracks go on. The pass stops
-    early once every track has reached `max_duration`. Each audio track has its
-    own decoder: several tracks cost their decoding, not another pass over the file.
+    recorded (`failure`, or `setup_errors` when it cannot even be set up) and
+    dropped; the other tracks go on. The pass stops early once every track has
+    reached `max_duration`. Each audio track has its own decoder: several tracks
+    cost their decoding, not another pass over the file.
     """
 
     def __init__(
@@ -234,30 +256,40 @@ class MediaDecoder:
         every_frame: bool = False,
     ) -> None:
         self._container = container
-        keep = {*audio_indexes, *([video_index] if video_index is not None else [])}
+        self.setup_errors: dict[int, str] = {}
+        """Tracks (by stream index) that could not be set up for decoding, and why."""
+        self.audio: dict[int, _AudioTrack] = {}
+        for index in audio_indexes:
+            try:
+                self.audio[index] = _AudioTrack(
+                    cast(AudioStream, container.streams[index]), max_duration
+                )
+            except TrackDecodeError as exc:
+                self.setup_errors[index] = str(exc)
+        self.video: _VideoTrack | None = None
+        if video_index is not None:
+            try:
+                self.video = _VideoTrack(
+                    cast(VideoStream, container.streams[video_index]),
+                    max_duration,
+                    video_sample_rate,
+                    keyframes_only,
+                    every_frame,
+                )
+            except TrackDecodeError as exc:
+                self.setup_errors[video_index] = str(exc)
+        keep = {*self.audio, *([video_index] if self.video is not None else [])}
         for stream in container.streams:
             stream.discard = Discard.default if stream.index in keep else Discard.all
-        self.audio = {
-            index: _AudioTrack(cast(AudioStream, container.streams[index]), max_duration)
-            for index in audio_indexes
-        }
-        self.video = (
-            _VideoTrack(
-                cast(VideoStream, container.streams[video_index]),
-                max_duration,
-                video_sample_rate,
-                keyframes_only,
-                every_frame,
-            )
-            if video_index is not None
-            else None
-        )
         self._tracks: dict[int, _AudioTrack | _VideoTrack] = dict(self.audio)
         if self.video is not None and video_index is not None:
             self._tracks[video_index] = self.video
 
     def __iter__(self) -> Iterator[AudioBlock | LumaFrame | VideoPicture]:
         streams = [track.stream for track in self._tracks.values()]
+        if not streams:
+            # demux() of no stream at all would demux every stream.
+            return
         try:
             for packet in self._container.demux(streams):
                 track = self._tracks[packet.stream.index]
@@ -316,7 +348,10 @@ def audio_blocks(
     for item in decoder:
         if isinstance(item, AudioBlock):
             yield item.samples
-    if (reason := decoder.failure(decoder.audio[stream_index])) is not None:
+    reason = decoder.setup_errors.get(stream_index) or decoder.failure(
+        decoder.audio.get(stream_index)
+    )
+    if reason is not None:
         raise TrackDecodeError(f"audio cannot be decoded: {reason}")
 
 
@@ -339,7 +374,8 @@ def luma_frames(
     for item in decoder:
         if isinstance(item, LumaFrame):
             yield item
-    if (reason := decoder.failure(decoder.video)) is not None:
+    reason = decoder.setup_errors.get(stream_index) or decoder.failure(decoder.video)
+    if reason is not None:
         raise TrackDecodeError(f"video cannot be decoded: {reason}")
 
 

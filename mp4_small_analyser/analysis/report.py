@@ -22,7 +22,6 @@ from mp4_small_analyser.analysis.decode import (
     MediaDecoder,
     TrackDecodeError,
     VideoPicture,
-    audio_format,
     open_container,
 )
 from mp4_small_analyser.analysis.judging import ResolvedProfile, judge
@@ -106,8 +105,13 @@ def _measure(source: ByteSource, found: ProbeResult, options: AnalysisOptions) -
             keyframes_only=options.video_keyframes_only,
             every_frame=options.video_every_frame,
         )
+        for index, problem in decoder.setup_errors.items():
+            if index == video_index:
+                measured.notes.append(metrics_unavailable("video", problem))
+            else:
+                measured.notes.append(metrics_unavailable("audio", problem, index))
         audio_meters = {
-            index: AudioMeters(audio_format(container, index), options) for index in audio_indexes
+            index: AudioMeters(track.format, options) for index, track in decoder.audio.items()
         }
         picture = (
             PictureMeters(options, _traits(decoder.video.stream))

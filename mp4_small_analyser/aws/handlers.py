@@ -26,6 +26,7 @@ from mp4_small_analyser.settings import Settings
 
 if TYPE_CHECKING:
     from mangum import Mangum
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mp4_small_analyser.aws.worker import InvocationContext, SqsWorker
 
@@ -34,7 +35,8 @@ LAMBDA_LOG_LEVEL = "AWS_LAMBDA_LOG_LEVEL"
 
 
 def submission_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """POST /mp4_small_analyser (API key checked by API Gateway's usage plan)."""
+    """POST /mp4_small_analyser, POST /callback/{task_id}/redeliver,
+    POST /callback/batch/{batch_id}/redeliver (API key checked by API Gateway's usage plan)."""
     return api_adapter()(event, context)
 
 
@@ -58,7 +60,26 @@ def api_adapter() -> Mangum:
     settings = lambda_settings()
     configure_lambda_logging(settings)
     # The app's lifespan starts nothing on Lambda (no local runtime): skip it.
-    return Mangum(create_app(settings, open_backends(settings)), lifespan="off")
+    return Mangum(PublicPath(create_app(settings, open_backends(settings))), lifespan="off")
+
+
+class PublicPath:
+    """The app with each request's path as the client sent it (`/prod/callback/t1`), the
+    API Gateway stage as the ASGI `root_path`, as the ASGI spec has it: a callback's
+    signature covers the path its sender used, and Mangum gives the path without the stage.
+    Routing is unchanged (Starlette routes on the path below `root_path`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            event = scope.get("aws.event") or {}
+            public = (event.get("requestContext") or {}).get("path") or ""
+            path = scope["path"]
+            if public != path and public.endswith(path) and path.startswith("/"):
+                scope = {**scope, "root_path": public[: -len(path)], "path": public}
+        await self.app(scope, receive, send)
 
 
 @cache

@@ -4,10 +4,11 @@
 the analysis runs in the same killable child process (`AnalysisProcess`), so
 ANALYSIS_TIMEOUT turns a file that hangs into a failed result before Lambda's
 own timeout stops the worker. A task whose analysis fails is a handled
-message; only a message that could not be handled (unreadable body, store
-unreachable, ...) is reported in `batchItemFailures`. Such a message is made
-visible again after WORKER_RETRY_DELAY and, after three receives, SQS's
-redrive policy moves it to the dead-letter queue.
+message. An unreadable body is never retried: its task fails (UNREADABLE_TASK) and
+the body moves to the dead-letter queue at once. Only a message that could not be
+handled (store unreachable, ...) is reported in `batchItemFailures`: it is made
+visible again after WORKER_RETRY_DELAY and, after three receives, SQS's redrive
+policy moves it to the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mp4_small_analyser.service.executor import AnalysisProcess
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.tasks import deps_from_settings, handle_message
 from mp4_small_analyser.stores.backends import Backends
+from mp4_small_analyser.stores.messages import UnreadableMessage
 from mp4_small_analyser.stores.sqs_queue import to_lease
 from mp4_small_analyser.stores.task_queue import MAX_RECEIVES, Lease
 
@@ -41,7 +43,9 @@ class SqsWorker:
     def __init__(self, settings: LambdaSettings, backends: Backends) -> None:
         self._queue = backends.tasks
         self._retry_delay = settings.worker_retry_delay
-        self._slot = AnalysisProcess(settings.source_limits(), settings.analysis_timeout)
+        self._slot = AnalysisProcess(
+            settings.source_limits(), settings.analysis_timeout, logs=settings.log_format
+        )
         # Started now, the child imports PyAV while the first message's record is read.
         self._slot.start()
         deps = deps_from_settings(settings, backends.store, backends.deliveries, self._slot.analyse)
@@ -71,10 +75,9 @@ class SqsWorker:
 
     def _process(self, record: SqsRecord) -> bool:
         lease = _lease(record)
-        if lease is None:
-            self._retry_later(record)
-            return False
         message = lease.message
+        if isinstance(message, UnreadableMessage):
+            return self._dead_letter(lease, message)
         with task_context(message.task_id, message.batch_id):
             try:
                 handle_message(message, self._deps, receive_count=lease.receive_count)
@@ -82,6 +85,16 @@ class SqsWorker:
                 logger.exception("the message could not be handled; SQS will hand it out again")
                 self._retry_later(record)
                 return False
+        return True
+
+    def _dead_letter(self, lease: Lease, message: UnreadableMessage) -> bool:
+        """An unreadable message is never retried: its task fails (UNREADABLE_TASK, with its
+        callback) and the body goes to the dead-letter queue at once."""
+        try:
+            handle_message(message, self._deps)
+        except Exception:
+            logger.exception("could not fail the task of an unreadable message")
+        self._queue.dead_letter(lease)
         return True
 
     def _retry_later(self, record: SqsRecord) -> None:
@@ -95,11 +108,14 @@ class SqsWorker:
         so a receive that never ran them does not count towards the dead-letter queue.
         Returns the ids to report as failures (unreadable ones, or all if queueing fails)."""
         leases = [(record, _lease(record)) for record in records]
-        unreadable = [record for record, lease in leases if lease is None]
+        unreadable = [r for r, lease in leases if isinstance(lease.message, UnreadableMessage)]
         for record in unreadable:
             self._retry_later(record)
+        readable = [
+            lease.message for _, lease in leases if not isinstance(lease.message, UnreadableMessage)
+        ]
         try:
-            self._queue.enqueue([lease.message for _, lease in leases if lease is not None])
+            self._queue.enqueue(readable)
         except Exception:
             logger.exception("could not queue again the messages left for another invocation")
             return [record["messageId"] for record in records]
@@ -107,5 +123,5 @@ class SqsWorker:
         return [record["messageId"] for record in unreadable]
 
 
-def _lease(record: SqsRecord) -> Lease | None:
+def _lease(record: SqsRecord) -> Lease:
     return to_lease(record["body"], record["receiptHandle"], record)

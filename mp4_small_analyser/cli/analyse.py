@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import queue
 import sys
+import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -23,8 +26,11 @@ from mp4_small_analyser.cli.profiles import EXIT_INVALID, resolve
 from mp4_small_analyser.cli.report import print_report
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.options import DEFAULT_PROFILE, AnalysisOptions, SourceLimits
+from mp4_small_analyser.service.executor import AnalysisJob, AnalysisProcess
+from mp4_small_analyser.settings import AnalysisSettings
 
 TaskResult = CompletedResult | FailedResult
+DEFAULT_TIMEOUT = AnalysisSettings.model_fields["analysis_timeout"].default
 
 
 def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,6 +82,13 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         metavar="N",
         help="files analysed at once (default: number of cores)",
     )
+    analyse.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"stop a file after this long: ANALYSIS_TIMEOUT (default: $ANALYSIS_TIMEOUT or "
+        f"{DEFAULT_TIMEOUT:g}, the service's setting)",
+    )
     analyse.set_defaults(command=_analyse)
 
 
@@ -83,8 +96,15 @@ def _analyse(args: argparse.Namespace) -> int:
     try:
         options = AnalysisOptions.model_validate(_given_options(args))
         limits = SourceLimits(max_file_size=args.max_file_size)
+        shared = (
+            AnalysisSettings()
+            if args.timeout is None
+            else AnalysisSettings(analysis_timeout=args.timeout)
+        )
     except ValidationError as exc:
-        print(f"mp4-analyser analyse: error: {exc.errors()[0]['msg']}", file=sys.stderr)
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        print(f"mp4-analyser analyse: error: {where}: {error['msg']}", file=sys.stderr)
         return EXIT_INVALID
     if args.jobs < 1:
         print("mp4-analyser analyse: error: --jobs must be at least 1", file=sys.stderr)
@@ -92,7 +112,14 @@ def _analyse(args: argparse.Namespace) -> int:
     profile = resolve(args.profile, "analyse")
     if profile is None:
         return EXIT_INVALID
-    results = analyse_all(args.sources, options, limits, jobs=args.jobs, profile=profile.document())
+    results = analyse_all(
+        args.sources,
+        options,
+        limits,
+        jobs=args.jobs,
+        profile=profile.document(),
+        timeout=shared.analysis_timeout,
+    )
     if args.json:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -121,32 +148,44 @@ def analyse_all(
     limits: SourceLimits,
     jobs: int,
     profile: ProfileDocument | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> list[TaskResult]:
-    """Analyse every source, in parallel, returning results in input order."""
-    # Imported here: `judge` and `profiles` load this module and must not load the decoder.
-    from mp4_small_analyser.analysis.task import run_task
+    """Analyse every source, `jobs` at a time, returning results in input order.
+
+    Each file runs in a child process (`AnalysisProcess`, as in the service): one that
+    crashes a decoder fails with DECODER_CRASHED, one that takes longer than `timeout`
+    with ANALYSIS_TIMEOUT, the child is replaced, and every other file still gets its
+    result. Children are forked from a server that has imported the analysis once."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mp4_small_analyser.analysis.task"])
+    count = min(jobs, len(sources))
+    idle: queue.SimpleQueue[AnalysisProcess] = queue.SimpleQueue()
+    slots = [AnalysisProcess(limits, timeout, context=context, logs="cli") for _ in range(count)]
+    for slot in slots:
+        slot.start()
+        idle.put(slot)
+
+    def analyse_one(source: str) -> TaskResult:
+        slot = idle.get()
+        try:
+            return slot.run(
+                AnalysisJob(
+                    file_url=source, task_id=str(uuid.uuid4()), options=options, profile=profile
+                )
+            )
+        finally:
+            idle.put(slot)
 
     results: list[TaskResult | None] = [None] * len(sources)
-    if len(sources) == 1 or jobs == 1:
-        with _progress(len(sources)) as advance:
-            for i, source in enumerate(sources):
-                results[i] = run_task(source, options=options, limits=limits, profile=profile)
+    try:
+        with ThreadPoolExecutor(count) as pool, _progress(len(sources)) as advance:
+            futures = {pool.submit(analyse_one, source): i for i, source in enumerate(sources)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
                 advance()
-        return [r for r in results if r is not None]
-    # Decoding is CPU-bound, probing mostly waits on I/O: processes for one, threads for the other.
-    pool: Executor = (
-        ThreadPoolExecutor(max_workers=min(jobs, 16, len(sources)))
-        if options.probe_only
-        else ProcessPoolExecutor(max_workers=min(jobs, len(sources)))
-    )
-    with pool, _progress(len(sources)) as advance:
-        futures = {
-            pool.submit(run_task, source, options=options, limits=limits, profile=profile): i
-            for i, source in enumerate(sources)
-        }
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            advance()
+    finally:
+        for slot in slots:
+            slot.close()
     return [r for r in results if r is not None]
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from mp4_small_analyser.cli.picture_lines import picture_depth_lines
-from mp4_small_analyser.models import CompletedResult, FailedResult, Verdict
+from mp4_small_analyser.models import CompletedResult, FailedResult, QualityScore, Verdict
 
 TaskResult = CompletedResult | FailedResult
 
@@ -90,7 +90,7 @@ def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:
                         video.pixel_format,
                         f"{video.bit_rate / 1000:.0f} kbit/s" if video.bit_rate else None,
                         "encrypted" if video.encrypted else None,
-                        _score(video.quality_score),
+                        _score(video.quality),
                     ]
                 ),
             )
@@ -122,7 +122,7 @@ def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:
                         or (f"{audio.channels} ch" if audio.channels else None),
                         f"{audio.bit_rate / 1000:.0f} kbit/s" if audio.bit_rate else None,
                         "encrypted" if audio.encrypted else None,
-                        _score(audio.quality_score),
+                        _score(audio.quality),
                     ]
                 ),
             )
@@ -150,8 +150,11 @@ def _unit(value: float | None, unit: str) -> str | None:
     return None if value is None else f"{value:.1f} {unit}"
 
 
-def _score(value: float | None) -> str | None:
-    return None if value is None else f"quality {value:.2f}"
+def _score(quality: QualityScore | None) -> str | None:
+    if quality is None:
+        return None
+    basis = " (container facts only)" if quality.basis == "container" else ""
+    return f"quality {quality.score:.2f}{basis}"
 
 
 def _num(value: float | None) -> str:

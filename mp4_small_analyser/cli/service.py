@@ -24,7 +24,7 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         help="run the analysis service (API + local workers)",
         description="Run the HTTP API with local workers and a SQLite store. Settings come "
         "from the environment (see docs/service.md); these flags override them. Test "
-        "endpoints are on unless ENABLE_TEST_ENDPOINTS is set.",
+        "endpoints are off unless --enable-test-endpoints (or ENABLE_TEST_ENDPOINTS).",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (default: 8000)")
@@ -34,6 +34,11 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "--allow-private-urls",
         action="store_true",
         help="accept file and callback URLs on loopback/private networks (ALLOW_PRIVATE_URLS)",
+    )
+    serve.add_argument(
+        "--enable-test-endpoints",
+        action="store_true",
+        help="GET /test/results and POST /test/simulate, for local use (ENABLE_TEST_ENDPOINTS)",
     )
     serve.set_defaults(command=_serve)
 
@@ -52,9 +57,30 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     submit.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
     submit.add_argument("--wait", action="store_true", help="wait for results, print them")
     submit.add_argument(
-        "--timeout", type=float, default=3600.0, metavar="SECONDS", help="give up waiting after"
+        "--timeout",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="give up after this long, waiting included (default: %(default)s)",
     )
     submit.set_defaults(command=_submit)
+
+    redeliver = commands.add_parser(
+        "redeliver",
+        help="send again the callbacks that ended failed, of a task or a batch",
+        description="Ask the service to send again the callbacks whose delivery ended failed "
+        "(every attempt spent): one task's, or every one of a batch.",
+    )
+    target = redeliver.add_mutually_exclusive_group(required=True)
+    target.add_argument("task_id", nargs="?", metavar="TASK_ID")
+    target.add_argument("--batch", metavar="BATCH_ID", help="every failed callback of a batch")
+    redeliver.add_argument(
+        "--server",
+        default=os.environ.get("MP4_ANALYSER_SERVER", DEFAULT_SERVER),
+        help="service URL (default: $MP4_ANALYSER_SERVER or %(default)s)",
+    )
+    redeliver.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
+    redeliver.set_defaults(command=_redeliver)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -71,7 +97,7 @@ def _serve(args: argparse.Namespace) -> int:
         overrides["workers"] = args.workers
     if args.allow_private_urls:
         overrides["allow_private_urls"] = True
-    if not any(name.upper() == "ENABLE_TEST_ENDPOINTS" for name in os.environ):
+    if args.enable_test_endpoints:
         overrides["enable_test_endpoints"] = True
     try:
         settings = Settings.model_validate(overrides)
@@ -107,3 +133,9 @@ def _submit(args: argparse.Namespace) -> int:
     return submit(
         args.batch, server=args.server, api_key=args.api_key, wait=args.wait, timeout=args.timeout
     )
+
+
+def _redeliver(args: argparse.Namespace) -> int:
+    from mp4_small_analyser.service.client import redeliver
+
+    return redeliver(args.task_id, args.batch, server=args.server, api_key=args.api_key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from mp4_small_analyser.models.base import Model
@@ -11,6 +13,13 @@ class QualityScore(Model):
     score: float = Field(ge=0.0, le=1.0)
     components: dict[str, float] = Field(
         default_factory=dict, description="Each component in [0, 1]; see docs/quality.md."
+    )
+    basis: Literal["container", "decoded"] | None = Field(
+        None,
+        description="What the score rests on: `container`, the container facts alone (a probe: "
+        "bit rate, size, frame rate, sample rate), which cannot see blocking, blur, loudness "
+        "or clipping; `decoded`, the decoded pictures or sound as well. Compare scores of "
+        "the same basis only. (Absent in results from before 0.2.)",
     )
 
 

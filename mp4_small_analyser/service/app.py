@@ -19,7 +19,14 @@ from mp4_small_analyser.analysis.judging import ProfileLibrary
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.handlers import install_error_handlers
 from mp4_small_analyser.service.middleware import BodyLimitMiddleware
-from mp4_small_analyser.service.routes import health, profiles, results, submission, testing
+from mp4_small_analyser.service.routes import (
+    health,
+    profiles,
+    redelivery,
+    results,
+    submission,
+    testing,
+)
 from mp4_small_analyser.service.runtime import Runtime
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends
@@ -66,6 +73,7 @@ def create_app(settings: Settings, backends: Backends, runtime: Runtime | None =
     app.include_router(submission.router)
     app.include_router(results.router)
     app.include_router(profiles.router)
+    app.include_router(redelivery.router)
     if settings.enable_test_endpoints:
         app.include_router(testing.router)
     return app

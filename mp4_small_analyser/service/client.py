@@ -17,7 +17,12 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mp4_small_analyser.service.headers import API_KEY_HEADER
+
 BATCH_PAGE = 1000
+REQUEST_TIMEOUT = 120.0
+"""Seconds one request may take (a sync batch answers within the server's SYNC_TIMEOUT)."""
+CONNECT_TIMEOUT = 10.0
 
 
 class SubmitError(Exception):
@@ -39,14 +44,16 @@ def submit(
     except (OSError, ValueError) as exc:
         print(f"mp4-analyser submit: cannot read {batch_file}: {exc}", file=sys.stderr)
         return 2
-    headers = {"x-api-key": api_key} if api_key else {}
     try:
-        with httpx.Client(base_url=server, headers=headers, timeout=None) as client:
-            answer = _post(client, body)
+        with _client(server, api_key, timeout) as client:
+            answer = _post(client, "/mp4_small_analyser", body)
             if answer["mode"] == "async" and wait:
                 answer = wait_for_batch(client, answer, timeout, poll_interval)
     except SubmitError as exc:
         print(f"mp4-analyser submit: {exc}", file=sys.stderr)
+        return 1
+    except httpx.TimeoutException:
+        print(f"mp4-analyser submit: no answer from {server} in time", file=sys.stderr)
         return 1
     except httpx.HTTPError as exc:
         print(f"mp4-analyser submit: cannot reach {server}: {exc}", file=sys.stderr)
@@ -57,8 +64,33 @@ def submit(
     return 0 if answer["failed"] == 0 else 1
 
 
-def _post(client: httpx.Client, body: Any) -> dict[str, Any]:
-    response = client.post("/mp4_small_analyser", json=body)
+def redeliver(
+    task_id: str | None, batch_id: str | None, *, server: str, api_key: str | None = None
+) -> int:
+    """Send again the failed callbacks of a task or a batch; prints the service's answer."""
+    path = f"/callback/batch/{batch_id}/redeliver" if batch_id else f"/callback/{task_id}/redeliver"
+    try:
+        with _client(server, api_key, REQUEST_TIMEOUT) as client:
+            answer = _post(client, path, None)
+    except SubmitError as exc:
+        print(f"mp4-analyser redeliver: {exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"mp4-analyser redeliver: cannot reach {server}: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(answer, indent=2) + "\n")
+    return 0
+
+
+def _client(server: str, api_key: str | None, timeout: float) -> httpx.Client:
+    """Never waits forever: each request is bounded, by `timeout` too when it is shorter."""
+    headers = {API_KEY_HEADER: api_key} if api_key else {}
+    limit = httpx.Timeout(min(REQUEST_TIMEOUT, timeout), connect=min(CONNECT_TIMEOUT, timeout))
+    return httpx.Client(base_url=server, headers=headers, timeout=limit)
+
+
+def _post(client: httpx.Client, path: str, body: Any) -> dict[str, Any]:
+    response = client.post(path, json=body) if body is not None else client.post(path)
     if response.is_error:
         try:
             error = response.json()

@@ -29,8 +29,16 @@ class RetryPolicy:
 
     def delay_after(self, attempt: int) -> float:
         """Seconds to wait after failed attempt `attempt` (1-based): doubling, half jittered."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        ceiling = self.ceiling(attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    def ceiling(self, attempt: int) -> float:
+        """The longest wait after failed attempt `attempt`; the jitter takes up to half off."""
+        return min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 64))
+
+    def shortest_span(self) -> float:
+        """Seconds from the first attempt to the last at the least: every wait jittered down."""
+        return sum(self.ceiling(attempt) / 2 for attempt in range(1, self.max_attempts))
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class CallbackSender:
         body = encode_body(payload)
         headers = {"Content-Type": "application/json", ATTEMPT_HEADER: str(attempt)}
         if self._secret:
-            headers[SIGNATURE_HEADER] = sign(self._secret, body)
+            headers[SIGNATURE_HEADER] = sign(self._secret, method, httpx.URL(url).path, body)
         try:
             with request_deadline(self._timeout):
                 response = self._client.request(method, url, content=body, headers=headers)

@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException
 
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
-from mp4_small_analyser.service.schemas import ErrorResponse
+from mp4_small_analyser.service.json_body import field_path
+from mp4_small_analyser.service.judging import PROFILE_TAGS
+from mp4_small_analyser.service.schemas import SHAPE_TAGS, ErrorResponse
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,31 @@ def error_response(
 
 
 def validation_details(errors: Any) -> list[dict[str, Any]]:
-    return [
-        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
-        for error in errors
-    ]
+    """Each error with its `loc` in the request's own terms: the body's fields as the request
+    names them (no `body` prefix, no union tag), parameters as `query`/`path` + name."""
+    details = []
+    for error in errors:
+        loc = _request_loc(tuple(error.get("loc", ())))
+        details.append(
+            {
+                "loc": list(loc),
+                "field": field_path(loc),
+                "msg": error.get("msg", ""),
+                "type": error.get("type"),
+            }
+        )
+    return details
+
+
+def _request_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    parts = list(loc)
+    if parts[:1] == ["body"]:
+        parts = parts[1:]
+        if parts[:1] and parts[0] in SHAPE_TAGS:
+            parts = parts[1:]
+    return tuple(
+        part if isinstance(part, int) else str(part) for part in parts if part not in PROFILE_TAGS
+    )
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
@@ -53,8 +76,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, ServiceErrorCode.INVALID_JSON, "Request body is not valid JSON", details
         )
-    first = details[0] if details else {"loc": [], "msg": "invalid request"}
-    where = ".".join(str(part) for part in first["loc"] if part != "body")
+    first = details[0] if details else {"field": "", "msg": "invalid request"}
+    where = first["field"]
     message = f"Invalid request: {where + ': ' if where else ''}{first['msg']}"
     return error_response(422, ServiceErrorCode.INVALID_REQUEST, message, details)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from mp4_small_analyser.analysis.judging import (
     ProfileDocument,
@@ -31,10 +31,30 @@ from mp4_small_analyser.models import (
 )
 from mp4_small_analyser.options import ProfileName
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.stores.records import TaskRecord
 
+PROFILE_NAME_TAG = "QC profile name"
+PROFILE_OBJECT_TAG = "QC profile object"
+PROFILE_TAGS = frozenset({PROFILE_NAME_TAG, PROFILE_OBJECT_TAG})
+"""Tags of the reference union: validation errors put one in their `loc`; being no field
+name, the error handler drops them so errors name the request's own fields."""
+
+
+def _profile_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return PROFILE_NAME_TAG
+    return PROFILE_OBJECT_TAG if isinstance(value, dict) else None
+
+
 ProfileReference = Annotated[
-    ProfileName | dict[str, Any],
+    Annotated[ProfileName, Tag(PROFILE_NAME_TAG)]
+    | Annotated[dict[str, Any], Tag(PROFILE_OBJECT_TAG)],
+    Discriminator(
+        _profile_kind,
+        custom_error_type="profile_reference",
+        custom_error_message="Give a QC profile's name or an inline profile object",
+    ),
     Field(
         description="A QC profile: a name (GET /profiles) or an inline profile object "
         "(docs/qc-profile.schema.json; it may extend profiles by name)."
@@ -73,13 +93,11 @@ class ProfileResolver:
 
 
 def invalid_profile(error: ProfileError, where: str) -> ServiceError:
+    places = [f"{where}.{issue.location}" if issue.location else where for issue in error.issues]
+    # `field` as every error detail has it (the request's own path); `loc` the same text.
     details = [
-        {
-            "loc": f"{where}.{issue.location}" if issue.location else where,
-            "msg": issue.message,
-            "type": "profile_invalid",
-        }
-        for issue in error.issues
+        {"loc": place, "field": place, "msg": issue.message, "type": "profile_invalid"}
+        for place, issue in zip(places, error.issues, strict=True)
     ]
     first = details[0]
     more = f" (and {len(details) - 1} more problem(s))" if len(details) > 1 else ""
@@ -88,7 +106,8 @@ def invalid_profile(error: ProfileError, where: str) -> ServiceError:
 
 
 class JudgeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict as every request body (service/schemas.py `_Request`).
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     profile: ProfileReference
 
@@ -147,11 +166,13 @@ class JudgedBatch(BaseModel):
 
 
 def stored_result(record: TaskRecord) -> CompletedResult | FailedResult | None:
-    """The task result a record holds, if it holds one (a received callback may not)."""
-    if record.status not in ("completed", "failed") or record.payload is None:
+    """The task result a record holds, redacted as every answer is, if it holds one (a
+    received callback may not)."""
+    payload = public_record(record).payload
+    if record.status not in ("completed", "failed") or payload is None:
         return None
     try:
-        return task_result_adapter.validate_python(record.payload)
+        return task_result_adapter.validate_python(payload)
     except ValidationError:
         return None
 

@@ -1,7 +1,8 @@
 """Logging for the service: text or one JSON object per line, with task and batch ids.
 
 `task_context` binds `task_id`/`batch_id` for the code running a task; every
-record logged meanwhile carries them, in both formats.
+record logged meanwhile carries them, in both formats. Every line is redacted
+(redaction.py): no URL password or signed-URL token is ever logged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Literal
+
+from mp4_small_analyser.service.redaction import redact_text
 
 _task_id: ContextVar[str | None] = ContextVar("task_id", default=None)
 _batch_id: ContextVar[str | None] = ContextVar("batch_id", default=None)
@@ -37,6 +40,19 @@ class _ContextFilter(logging.Filter):
         return True
 
 
+class _RedactFilter(logging.Filter):
+    """Secrets in URLs (userinfo, signed-URL parameters) never reach a log line: the message
+    and the exception text are redacted before any handler formats them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_text(record.getMessage()), None
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -49,8 +65,10 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value is not None:
                 entry[key] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, default=str)
 
 
@@ -69,9 +87,26 @@ class TextFormatter(logging.Formatter):
 
 
 def add_task_context(handler: logging.Handler) -> None:
-    """Give the records `handler` emits their `task_id`/`batch_id` attributes (for a
-    handler that formats them itself, like Lambda's JSON log handler)."""
+    """Give the records `handler` emits their `task_id`/`batch_id` attributes and redact
+    them (for a handler that formats them itself, like Lambda's JSON log handler)."""
     handler.addFilter(_ContextFilter())
+    handler.addFilter(_RedactFilter())
+
+
+class _WithoutTraceback(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        return self.formatMessage(record)
+
+
+def configure_cli_logging() -> None:
+    """`mp4-analyser analyse`: one line per warning, never a traceback (a file that cannot
+    be analysed is a failed result, which says why)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_WithoutTraceback("mp4-analyser: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
 
 
 def configure_logging(log_format: Literal["json", "text"], level: str = "INFO") -> None:

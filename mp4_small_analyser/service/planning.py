@@ -1,24 +1,26 @@
 """From a validated submission to the queue messages of its tasks (no I/O).
 
-Ids are generated where absent, callbacks resolved (`files_url`: one base URL
+Ids are generated where absent (a callback URL ending in `/callback/{id}` names its
+task), callbacks resolved (`files_url`: one base URL
 plus `/{task_id}`), the submission's query parameters appended to every
 callback URL, and each task stamped with its record's sort key, in order.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from mp4_small_analyser.analysis.judging import ProfileLibrary, builtin_library
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.judging import ProfileReference, ProfileResolver
-from mp4_small_analyser.service.schemas import CommandsRequest, FilesUrlRequest
+from mp4_small_analyser.service.schemas import ID_PATTERN, CommandsRequest, FilesUrlRequest
 from mp4_small_analyser.stores.messages import AnalyseMessage
 from mp4_small_analyser.stores.records import CallbackMethod, utc_timestamp
 
@@ -27,6 +29,8 @@ from mp4_small_analyser.stores.records import CallbackMethod, utc_timestamp
 class BatchPlan:
     batch_id: str
     messages: list[AnalyseMessage]
+    given_ids: frozenset[str] = frozenset()
+    """Task ids the request named (a generated UUID names no task that exists)."""
 
     @property
     def is_async(self) -> bool:
@@ -56,21 +60,25 @@ def plan_batch(
     tasks: list[tuple[str, str | None, str, CallbackMethod, tuple[ProfileReference, str]]]
     if isinstance(request, CommandsRequest):
         batch_id = _batch_id(request)
-        _check_unique([c.task_id for c in request.mp4_small_analyser if c.task_id is not None])
+        given = [
+            c.task_id or task_id_in_callback(c.callback_url) for c in request.mp4_small_analyser
+        ]
+        _check_unique([task_id for task_id in given if task_id is not None])
         tasks = [
             (
                 c.file_url,
                 c.callback_url,
-                c.task_id or _new_id(),
+                task_id or _new_id(),
                 c.method or default_method,
                 batch_profile
                 if c.profile is None
                 else (c.profile, f"mp4_small_analyser[{i}].profile"),
             )
-            for i, c in enumerate(request.mp4_small_analyser)
+            for i, (c, task_id) in enumerate(zip(request.mp4_small_analyser, given, strict=True))
         ]
     else:
         batch_id = request.batch_id or _new_id()
+        given = []
         tasks = []
         for file_url in request.files_url:
             task_id = _new_id()
@@ -94,7 +102,21 @@ def plan_batch(
                 profile=resolve.shipped(reference),
             )
         )
-    return BatchPlan(batch_id=batch_id, messages=messages)
+    given_ids = frozenset(task_id for task_id in given if task_id is not None)
+    return BatchPlan(batch_id=batch_id, messages=messages, given_ids=given_ids)
+
+
+def task_id_in_callback(callback_url: str | None) -> str | None:
+    """The id at the end of a callback URL ending in `/callback/{id}`: as the original
+    design's examples have it, that is the task's id (a command without `task_id` that calls
+    back to this service's `/callback/task-777` is task-777, not a second, generated task)."""
+    if not callback_url:
+        return None
+    head, _, last = urlsplit(callback_url).path.rstrip("/").rpartition("/")
+    task_id = unquote(last)
+    if head.rpartition("/")[2] != "callback" or not re.fullmatch(ID_PATTERN, task_id):
+        return None
+    return task_id
 
 
 def _new_id() -> str:

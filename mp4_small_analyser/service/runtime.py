@@ -27,7 +27,7 @@ from mp4_small_analyser.service.tasks import (
 )
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.backends import Backends
-from mp4_small_analyser.stores.messages import AnalyseMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, UnreadableMessage
 from mp4_small_analyser.stores.records import RecordUpdate
 from mp4_small_analyser.stores.task_queue import Lease, TaskQueue
 
@@ -59,7 +59,9 @@ class LocalRuntime:
         self._stopping = threading.Event()
         self._wake = threading.Condition()
         self._slots = [
-            AnalysisProcess(settings.source_limits(), settings.analysis_timeout)
+            AnalysisProcess(
+                settings.source_limits(), settings.analysis_timeout, logs=settings.log_format
+            )
             for _ in range(settings.workers)
         ]
         self._threads: list[threading.Thread] = []
@@ -150,6 +152,11 @@ class LocalRuntime:
 
     def _handle(self, queue: TaskQueue, lease: Lease, deps: TaskDeps) -> None:
         message = lease.message
+        if isinstance(message, UnreadableMessage):
+            # Never retried: its task fails (UNREADABLE_TASK) and the body is kept aside.
+            handle_message(message, deps)
+            queue.dead_letter(lease)
+            return
         with task_context(message.task_id, message.batch_id):
             try:
                 handle_message(message, deps, receive_count=lease.receive_count)

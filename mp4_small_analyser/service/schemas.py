@@ -22,9 +22,15 @@ from pydantic import (
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.judging import ProfileReference
-from mp4_small_analyser.stores.records import BatchSummary, CallbackMethod, TaskRecord
+from mp4_small_analyser.stores.records import (
+    BatchSummary,
+    CallbackMethod,
+    TaskRecord,
+    TaskStatus,
+)
 
 MAX_URL_LENGTH = 4096
+RECEIVED_SHOWN = 10
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
 Identifier = Annotated[
@@ -45,7 +51,8 @@ Method = Annotated[CallbackMethod, BeforeValidator(_upper)]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "yes" is not a boolean, "5" not a number; infinities and NaN are refused.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class AnalysisCommand(_Request):
@@ -93,17 +100,25 @@ class FilesUrlRequest(_Submission):
     )
 
 
+COMMANDS_SHAPE = "mp4_small_analyser request"
+FILES_URL_SHAPE = "files_url request"
+SHAPE_TAGS = frozenset({COMMANDS_SHAPE, FILES_URL_SHAPE})
+"""Tags of the submission union: validation errors put one first in their `loc`; being no
+field name, the error handler drops them so errors name the request's own fields."""
+
+
 def _shape(value: Any) -> str | None:
     keys = value if isinstance(value, dict) else vars(value) if isinstance(value, BaseModel) else {}
     if "mp4_small_analyser" in keys:
-        return "commands"
+        return COMMANDS_SHAPE
     if "files_url" in keys:
-        return "files_url"
+        return FILES_URL_SHAPE
     return None
 
 
 SubmissionRequest = Annotated[
-    Annotated[CommandsRequest, Tag("commands")] | Annotated[FilesUrlRequest, Tag("files_url")],
+    Annotated[CommandsRequest, Tag(COMMANDS_SHAPE)]
+    | Annotated[FilesUrlRequest, Tag(FILES_URL_SHAPE)],
     Discriminator(
         _shape,
         custom_error_type="request_shape",
@@ -115,9 +130,11 @@ SubmissionRequest = Annotated[
 
 class QueuedTask(BaseModel):
     task_id: str
-    file_url: str
+    file_url: str = Field(description="Redacted: no password or signed-URL token.")
     callback_url: str | None
-    status: Literal["queued"] = "queued"
+    status: TaskStatus = Field(
+        "queued", description="queued; or, for a task submitted again identically, its status."
+    )
 
 
 class AsyncResponse(BaseModel):
@@ -179,6 +196,26 @@ class SimulateRequest(_Request):
     status: Literal["completed", "failed"] = "completed"
     file_url: Url = "https://example.com/test.mp4"
     batch_id: Identifier | None = None
+
+
+class TaskView(TaskRecord):
+    """`GET /callback/{task_id}`: the task's record, with `source` telling whose it is.
+
+    When the service ran the task, the top-level fields are its own record (`source`
+    "service"), whatever callbacks came in since: a received callback never replaces
+    it. Otherwise they are the latest received record (`callback` or `simulated`), as in
+    the original callback stack."""
+
+    received: list[TaskRecord] = Field(
+        default_factory=list,
+        description="Records received for this task (callbacks, simulations) other than the "
+        f"top-level one, newest first, at most {RECEIVED_SHOWN}.",
+    )
+
+
+class RedeliveryResponse(BaseModel):
+    task_ids: list[str] = Field(description="Tasks whose failed callback is queued again.")
+    count: int
 
 
 class BatchResponse(BaseModel):

@@ -1,39 +1,93 @@
-"""Callback signatures: `X-Mp4-Analyser-Signature: t=<unix>,v1=<hex HMAC-SHA256>`.
+"""Callback signatures: `X-Mp4-Analyser-Signature: t=<unix>,id=<delivery id>,v1=<hex>,v2=<hex>`.
 
-The MAC covers `"<t>." + body`, so a receiver checks both who sent the body
-and when; a signature older (or newer) than the tolerance is refused, which
-bounds replays.
+`v2` is HMAC-SHA256(secret, "v2\\n<t>\\n<id>\\n<METHOD>\\n<path>\\n" + body): it binds the
+body to the request it was sent with (method and URL path, percent-decoded, without the
+query) and to a moment, so a captured callback cannot be replayed onto another task
+(`/callback/{task_id}` takes its task from the path) nor, once its `id` has been seen, a
+second time within the tolerance; outside it the timestamp refuses it.
+
+Why not the Standard Webhooks scheme (`webhook-id`/`webhook-timestamp`/`webhook-signature`
+over "id.timestamp.body"): it leaves method and path unsigned, which is exactly the replay
+onto another task this signature must stop. `v2` keeps its good parts: a per-delivery `id`
+to remember, a 5-minute tolerance, several signatures in one header while secrets rotate.
+
+`v1` (HMAC over "<t>." + body) is still sent, for receivers written against it, and is no
+longer accepted by this service's own receiver.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
+from dataclasses import dataclass
+
+from mp4_small_analyser.settings import Settings
 
 SIGNATURE_HEADER = "X-Mp4-Analyser-Signature"
+SCHEME = "v2"
 DEFAULT_TOLERANCE = 300.0
+_API_KEY_DERIVATION = b"mp4-analyser callback signing v2"
 
 
 class SignatureError(ValueError):
-    """The signature header is missing, malformed, wrong or stale."""
+    """The signature header is missing, malformed, wrong, stale or replayed."""
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The signature header value for `body` at `timestamp` (now by default)."""
+@dataclass(frozen=True)
+class Signature:
+    """A verified signature: when it was made and its MAC (unique to the delivery)."""
+
+    timestamp: int
+    mac: str
+
+
+def signing_key(settings: Settings) -> str | None:
+    """The key callbacks are signed and checked with: CALLBACK_SIGNING_SECRET; without it, a
+    key derived from API_KEY (so the service's callbacks to itself verify, and the API key
+    itself is never sent anywhere); with neither, none (an open service)."""
+    if settings.callback_signing_secret is not None:
+        return settings.callback_signing_secret.get_secret_value()
+    if settings.api_key is not None:
+        api_key = settings.api_key.get_secret_value().encode()
+        return hmac.new(api_key, _API_KEY_DERIVATION, hashlib.sha256).hexdigest()
+    return None
+
+
+def signed_content(timestamp: int, delivery_id: str, method: str, path: str, body: bytes) -> bytes:
+    return f"{SCHEME}\n{timestamp}\n{delivery_id}\n{method.upper()}\n{path}\n".encode() + body
+
+
+def sign(
+    secret: str,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    timestamp: int | None = None,
+    delivery_id: str | None = None,
+) -> str:
+    """The header value signing this request (now, with a fresh delivery id, by default)."""
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={_mac(secret, t, body)}"
+    delivery = delivery_id or secrets.token_hex(12)
+    v2 = _mac(secret, signed_content(t, delivery, method, path, body))
+    v1 = _mac(secret, str(t).encode() + b"." + body)
+    return f"t={t},id={delivery},v1={v1},{SCHEME}={v2}"
 
 
 def verify(
     secret: str,
+    method: str,
+    path: str,
     body: bytes,
     header: str | None,
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     now: float | None = None,
-) -> None:
-    """Raise SignatureError unless `header` signs `body` with `secret` within `tolerance` s."""
+) -> Signature:
+    """The verified signature, or SignatureError unless a `v2` value of `header` signs this
+    method, path and body with `secret` within `tolerance` seconds."""
     if not header:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
     fields: dict[str, list[str]] = {}
@@ -46,11 +100,19 @@ def verify(
         raise SignatureError("signature has no valid t= timestamp") from None
     if abs((time.time() if now is None else now) - t) > tolerance:
         raise SignatureError("signature timestamp is outside the accepted window")
-    expected = _mac(secret, t, body)
-    # Several v1 values allow a receiver to accept signatures while secrets rotate.
-    if not any(hmac.compare_digest(expected, given) for given in fields.get("v1", [])):
-        raise SignatureError("signature does not match the body")
+    if SCHEME not in fields:
+        raise SignatureError(
+            f"signature has no {SCHEME}= value (v1 signatures do not cover the method and "
+            "path and are no longer accepted)"
+        )
+    delivery = fields.get("id", [""])[0]
+    expected = _mac(secret, signed_content(t, delivery, method, path, body))
+    # Several values allow a receiver to accept signatures while secrets rotate.
+    for given in fields[SCHEME]:
+        if hmac.compare_digest(expected, given):
+            return Signature(timestamp=t, mac=expected)
+    raise SignatureError("signature does not match this request's method, path and body")
 
 
-def _mac(secret: str, t: int, body: bytes) -> str:
-    return hmac.new(secret.encode(), str(t).encode() + b"." + body, hashlib.sha256).hexdigest()
+def _mac(secret: str, content: bytes) -> str:
+    return hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()

@@ -10,18 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.json_body import field_path
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.service.planning import BatchPlan
-from mp4_small_analyser.service.tasks import queued_record
+from mp4_small_analyser.service.redaction import redact_json, redact_text
+from mp4_small_analyser.service.schemas import FILES_URL_SHAPE
+from mp4_small_analyser.service.tasks import command_digest, queued_record
 from mp4_small_analyser.service.urls import UrlChecker
-from mp4_small_analyser.stores.records import TERMINAL_STATUSES, RecordUpdate
+from mp4_small_analyser.stores.records import TERMINAL_STATUSES, RecordUpdate, TaskRecord
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +52,9 @@ def check_urls(plan: BatchPlan, context: ServiceContext, shape: str) -> None:
                 loc = _loc(shape, index, field)
                 problems[loc] = {
                     "loc": list(loc),
+                    "field": field_path(loc),
                     "error_code": problem.code.value,
-                    "msg": problem.message,
+                    "msg": redact_text(problem.message),
                 }
     if problems:
         first = next(iter(problems.values()))
@@ -61,27 +67,76 @@ def check_urls(plan: BatchPlan, context: ServiceContext, shape: str) -> None:
 
 
 def _loc(shape: str, index: int, field: str) -> tuple[str | int, ...]:
-    if shape == "files_url":
+    if shape == FILES_URL_SHAPE:
         return ("files_url", index) if field == "file_url" else ("callback_url",)
-    return (shape, index, field)
+    return ("mp4_small_analyser", index, field)
 
 
-def queue_batch(plan: BatchPlan, context: ServiceContext, *, priority: int = 0) -> None:
-    """Write the batch's records, then its messages; both are durable when this returns."""
+def known_tasks(
+    plan: BatchPlan, context: ServiceContext
+) -> tuple[BatchPlan, dict[str, TaskRecord]]:
+    """The plan with the tasks this service already has taken out of the work to do.
+
+    A task_id submitted again is the same task when the command is identical (file,
+    callback, method, options, profile and batch_id): it is not queued again, and the answer shows
+    it as it stands (an idempotent retry). A different command under a known task_id is
+    refused, 409 TASK_ID_CONFLICT: results are kept by task_id, and one id is one file."""
     store = context.backends.store
-    store.put_many([queued_record(m, context.settings.result_ttl_days) for m in plan.messages])
+    known: dict[str, TaskRecord] = {}
+    conflicts: list[str] = []
+    messages = []
+    for message in plan.messages:
+        own = (
+            store.task_records(message.task_id, own=True, limit=1)
+            if (message.task_id in plan.given_ids)
+            else []
+        )
+        if not own:
+            messages.append(message)
+        elif own[0].request_digest == command_digest(message):
+            known[message.task_id] = own[0]
+            messages.append(message.model_copy(update={"timestamp": own[0].timestamp}))
+        else:
+            conflicts.append(message.task_id)
+    if conflicts:
+        raise ServiceError(
+            409,
+            ServiceErrorCode.TASK_ID_CONFLICT,
+            f"task_id already used for another command: {', '.join(conflicts)}. Submit the "
+            "identical command (same file_url, callback_url, method, options, profile and "
+            "batch_id) "
+            "to get the existing task, or use a new task_id.",
+            details=[{"task_id": task_id} for task_id in conflicts],
+        )
+    return replace(plan, messages=messages), known
+
+
+def queue_batch(
+    plan: BatchPlan,
+    context: ServiceContext,
+    *,
+    priority: int = 0,
+    known: Collection[str] = (),
+) -> None:
+    """Write the batch's new records, then their messages; both are durable when this
+    returns. Tasks in `known` exist already and are left as they are."""
+    store = context.backends.store
+    new = [m for m in plan.messages if m.task_id not in known]
+    if not new:
+        return
+    store.put_many([queued_record(m, context.settings.result_ttl_days) for m in new])
     try:
-        context.backends.tasks.enqueue(plan.messages, priority=priority)
+        context.backends.tasks.enqueue(new, priority=priority)
     except Exception:
         logger.exception("could not queue batch %s", plan.batch_id)
-        for message in plan.messages:
+        for message in new:
             result = failed_result(
                 message, ErrorCode.INTERNAL_ERROR, "The task could not be queued"
             )
             store.update(
                 message.task_id,
                 message.timestamp,
-                RecordUpdate(status="failed", payload=result.model_dump(mode="json")),
+                RecordUpdate(status="failed", payload=redact_json(result.model_dump(mode="json"))),
             )
         raise ServiceError(
             503, ServiceErrorCode.QUEUE_UNAVAILABLE, "The task queue is unavailable; retry later"
@@ -89,7 +144,7 @@ def queue_batch(plan: BatchPlan, context: ServiceContext, *, priority: int = 0) 
     context.notify_workers()
     with task_context(None, plan.batch_id):
         mode = "async" if plan.is_async else "sync"
-        logger.info("batch of %d file(s) queued (%s)", len(plan.messages), mode)
+        logger.info("batch of %d file(s) queued (%s)", len(new), mode)
 
 
 async def wait_for_results(

@@ -10,17 +10,24 @@ Runtime-specific parts (process pools, SQS events, timeouts) come in `TaskDeps`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from mp4_small_analyser.errors import ErrorCode
-from mp4_small_analyser.models import CompletedResult, FailedResult
+from mp4_small_analyser.models import CompletedResult, FailedResult, Metadata
 from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy, Sender
+from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
+from mp4_small_analyser.service.redaction import redact_json, redact_text, redact_url
+from mp4_small_analyser.service.signing import signing_key
 from mp4_small_analyser.settings import Settings
-from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
 from mp4_small_analyser.stores.records import (
     TERMINAL_STATUSES,
     Delivery,
@@ -33,6 +40,9 @@ from mp4_small_analyser.stores.result_store import ResultStore
 from mp4_small_analyser.stores.task_queue import MAX_RECEIVES, TaskQueue
 
 logger = logging.getLogger(__name__)
+
+EARLY_TOLERANCE = 1.0
+"""Seconds a callback retry may come before its due time and still be attempted."""
 
 Analyser = Callable[[AnalyseMessage], CompletedResult | FailedResult]
 
@@ -56,14 +66,13 @@ def deps_from_settings(
 ) -> TaskDeps:
     """The dependencies of the task function as the settings configure them; the caller
     closes `deps.sender` when done (a Lambda keeps it for the container's life)."""
-    secret = settings.callback_signing_secret
     return TaskDeps(
         store=store,
         deliveries=deliveries,
         sender=CallbackSender(
             allow_private=settings.allow_private_urls,
             timeout=settings.callback_timeout,
-            signing_secret=secret.get_secret_value() if secret else None,
+            signing_secret=signing_key(settings),
         ),
         retry=RetryPolicy(
             max_attempts=settings.callback_max_attempts,
@@ -93,7 +102,8 @@ def inline_analyser(limits: SourceLimits) -> Analyser:
 
 
 def queued_record(message: AnalyseMessage, ttl_days: float) -> TaskRecord:
-    """The record a task starts with, written before the submission is answered."""
+    """The record a task starts with, written before the submission is answered. Its
+    file URL is redacted; the callback URL is kept whole, for the deliveries to come."""
     callback = (
         Delivery(url=message.callback_url, method=message.method) if message.callback_url else None
     )
@@ -102,20 +112,61 @@ def queued_record(message: AnalyseMessage, ttl_days: float) -> TaskRecord:
         timestamp=message.timestamp,
         batch_id=message.batch_id,
         status="queued",
-        file_url=message.file_url,
+        file_url=redact_url(message.file_url),
         callback=callback,
         updated_at=utc_timestamp(),
         expires_at=expiry(ttl_days),
+        request_digest=command_digest(message),
     )
 
 
+def command_digest(message: AnalyseMessage) -> str:
+    """What a submission asked of a task (file, callback, method, options, profile, batch),
+    hashed: the same task_id submitted again is the same command only if this is equal."""
+    fields = message.model_dump(mode="json", exclude={"task_id", "timestamp", "kind"})
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
 def handle_message(
-    message: AnalyseMessage | DeliverMessage, deps: TaskDeps, *, receive_count: int = 1
+    message: AnalyseMessage | DeliverMessage | UnreadableMessage,
+    deps: TaskDeps,
+    *,
+    receive_count: int = 1,
 ) -> None:
+    """Run one message. The caller dead-letters an UnreadableMessage once this returns."""
     if isinstance(message, AnalyseMessage):
         process_task(message, deps, receive_count=receive_count)
-    else:
+    elif isinstance(message, DeliverMessage):
         process_delivery(message, deps)
+    else:
+        fail_unreadable(message, deps)
+
+
+def fail_unreadable(message: UnreadableMessage, deps: TaskDeps) -> None:
+    """Fail the task of a message that cannot be read (UNREADABLE_TASK), when the body still
+    names its record, and send that result to the record's callback URL."""
+    logger.error(
+        "unreadable queue message, dead-lettered (%s): %.300s",
+        message.error,
+        redact_text(message.body),
+    )
+    task_id, timestamp = message.field("task_id"), message.field("timestamp")
+    if task_id is None or timestamp is None or message.field("kind") == "deliver":
+        return
+    record = deps.store.get(task_id, timestamp)
+    if record is None or record.status in TERMINAL_STATUSES:
+        return
+    result = FailedResult(
+        task_id=task_id,
+        batch_id=record.batch_id,
+        file_url=record.file_url or "",
+        processing_time=0.0,
+        error=f"The queued task could not be read back ({message.error}); it was not analysed",
+        error_code=ErrorCode.UNREADABLE_TASK.value,
+        metadata=Metadata(processed_at=datetime.now(UTC)),
+    )
+    with task_context(task_id, record.batch_id):
+        store_result(task_id, timestamp, result, deps)
 
 
 def process_task(message: AnalyseMessage, deps: TaskDeps, *, receive_count: int = 1) -> None:
@@ -132,7 +183,7 @@ def process_task(message: AnalyseMessage, deps: TaskDeps, *, receive_count: int 
         abandon_task(message, deps, f"the worker stopped {receive_count - 1} times on this file")
         return
     deps.store.update(message.task_id, message.timestamp, RecordUpdate(status="running"))
-    logger.info("analysing %s", message.file_url)
+    logger.info("analysing %s", redact_url(message.file_url))
     finish_task(message, deps.analyse(message), deps)
 
 
@@ -146,18 +197,24 @@ def finish_task(
     message: AnalyseMessage, result: CompletedResult | FailedResult, deps: TaskDeps
 ) -> None:
     """Store a task's result, then make the first callback attempt."""
-    record = deps.store.update(
-        message.task_id,
-        message.timestamp,
-        RecordUpdate(status=result.status, payload=result.model_dump(mode="json")),
+    store_result(message.task_id, message.timestamp, result, deps)
+
+
+def store_result(
+    task_id: str, timestamp: str, result: CompletedResult | FailedResult, deps: TaskDeps
+) -> None:
+    """Store the result (redacted: no URL secret leaves the worker), then send it."""
+    payload = redact_json(result.model_dump(mode="json"))
+    stored = deps.store.update(
+        task_id, timestamp, RecordUpdate(status=result.status, payload=payload)
     )
     logger.info(
         "task %s%s",
         result.status,
         f" ({result.error_code})" if isinstance(result, FailedResult) else "",
     )
-    if record.callback is not None:
-        attempt_delivery(record, 1, deps)
+    if stored.callback is not None:
+        attempt_delivery(stored, stored.callback.attempts + 1, deps)
 
 
 def process_delivery(message: DeliverMessage, deps: TaskDeps) -> None:
@@ -169,38 +226,51 @@ def process_delivery(message: DeliverMessage, deps: TaskDeps) -> None:
         return
     if record.callback.attempts >= message.attempt:
         return
+    wait = (message.due_at or 0.0) - time.time()
+    if wait > EARLY_TOLERANCE:
+        # The queue could not hold it that long (SQS: 900 s at most): the next link.
+        deps.deliveries.enqueue([message], delay=wait)
+        return
     attempt_delivery(record, message.attempt, deps)
 
 
 def attempt_delivery(record: TaskRecord, attempt: int, deps: TaskDeps) -> None:
-    """One callback attempt; on a retryable failure the next one is queued with a delay."""
+    """One callback attempt; on a retryable failure the next one is queued with a delay.
+    Each series (the first, and each re-delivery) has CALLBACK_MAX_ATTEMPTS attempts."""
     callback = record.callback
     assert callback is not None and record.payload is not None
     outcome = deps.sender.send(callback.url, callback.method, record.payload, attempt)
-    will_retry = not outcome.delivered and outcome.retryable and attempt < deps.retry.max_attempts
+    in_series = attempt - callback.first_attempt + 1
+    will_retry = not outcome.delivered and outcome.retryable and in_series < deps.retry.max_attempts
     if will_retry:
-        delay = deps.retry.delay_after(attempt)
+        delay = deps.retry.delay_after(in_series)
         retry = DeliverMessage(
             task_id=record.task_id,
             timestamp=record.timestamp,
             batch_id=record.batch_id,
             attempt=attempt + 1,
+            due_at=time.time() + delay,
         )
         deps.deliveries.enqueue([retry], delay=delay)
         logger.info(
-            "callback attempt %d failed (%s); retrying in %.1f s", attempt, outcome.error, delay
+            "callback attempt %d failed (%s); retrying in %.1f s",
+            attempt,
+            redact_text(outcome.error or ""),
+            delay,
         )
     elif outcome.delivered:
         logger.info("callback delivered (HTTP %s)", outcome.http_status)
     else:
-        logger.warning("callback failed after %d attempt(s): %s", attempt, outcome.error)
+        logger.warning(
+            "callback failed after %d attempt(s): %s", attempt, redact_text(outcome.error or "")
+        )
     status = "delivered" if outcome.delivered else "retrying" if will_retry else "failed"
     delivery = callback.model_copy(
         update={
             "status": status,
             "attempts": attempt,
             "last_http_status": outcome.http_status,
-            "last_error": outcome.error,
+            "last_error": redact_text(outcome.error) if outcome.error else None,
         }
     )
     deps.store.update(record.task_id, record.timestamp, RecordUpdate(callback=delivery))

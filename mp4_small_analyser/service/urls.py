@@ -55,7 +55,8 @@ class UrlChecker:
                 return UrlProblem(
                     ServiceErrorCode.URL_NOT_ALLOWED,
                     f"{parsed.host} resolves to {address} ({reason}); private addresses "
-                    "are not allowed",
+                    "are not allowed (set ALLOW_PRIVATE_URLS=true, or run "
+                    "`mp4-analyser serve --allow-private-urls`, to allow them)",
                 )
         return None
 

@@ -22,6 +22,7 @@ import binascii
 import heapq
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+NONCE_PREFIX = "~nonce:"
+"""Partition key prefix of `claim_nonce` items: "~" can start no task id (ID_PATTERN)."""
 WRITE_BATCH = 25
 READ_BATCH = 100
 LATEST_PAGE = 10
@@ -162,6 +165,47 @@ class DynamoDbResultStore:
                     return item_to_record(dict(item))
         return None
 
+    def task_records(self, task_id: str, *, own: bool, limit: int) -> list[TaskRecord]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="#task = :task",
+            FilterExpression=f"#source {'=' if own else '<>'} :service",
+            ExpressionAttributeNames={"#task": "task_id", "#source": "source"},
+            ExpressionAttributeValues={":task": {"S": task_id}, ":service": {"S": "service"}},
+            ScanIndexForward=False,
+            ConsistentRead=True,
+            PaginationConfig={"PageSize": LATEST_PAGE},
+        )
+        records: list[TaskRecord] = []
+        for page in pages:
+            for item in page.get("Items", []):
+                if not _expired(item):
+                    records.append(item_to_record(dict(item)))
+                    if len(records) == limit:
+                        return records
+        return records
+
+    def claim_nonce(self, key: str, expires_at: float) -> bool:
+        """A conditional put of an item outside every task (its partition key cannot be a
+        task id) that DynamoDB's TTL deletes; an expired one may be claimed again."""
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "task_id": {"S": NONCE_PREFIX + key},
+                    "timestamp": {"S": NONCE_PREFIX},
+                    TTL_ATTRIBUTE: {"N": str(math.ceil(expires_at))},
+                },
+                ConditionExpression="attribute_not_exists(#task) OR #exp <= :now",
+                ExpressionAttributeNames={"#task": "task_id", "#exp": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":now": {"N": str(int(time.time()))}},
+            )
+        except ClientError as exc:
+            if _error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def batch_page(self, batch_id: str, limit: int, next_token: str | None = None) -> BatchPage:
         tasks = self._batch_tasks(batch_id)
         start = 0
@@ -194,7 +238,7 @@ class DynamoDbResultStore:
             (item["timestamp"]["S"], item["task_id"]["S"])
             for page in pages
             for item in page.get("Items", [])
-            if not _expired(item)
+            if not _expired(item) and not item["task_id"]["S"].startswith(NONCE_PREFIX)
         )
         newest = heapq.nlargest(limit, keys)
         found = self._get_many([(task_id, timestamp) for timestamp, task_id in newest])

@@ -30,5 +30,8 @@ class NoQueue:
     def release(self, receipt: str, delay: float = 0.0) -> None:
         return None
 
+    def dead_letter(self, lease: Lease) -> None:
+        return None
+
     def requeue_abandoned(self) -> int:
         return 0

@@ -41,12 +41,17 @@ class Delivery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str
+    url: str = Field(
+        description="As given (the sender needs it whole); answers and logs show it redacted."
+    )
     method: CallbackMethod = "POST"
     status: CallbackStatus = "pending"
     attempts: int = 0
     last_http_status: int | None = None
     last_error: str | None = None
+    first_attempt: int = Field(
+        1, description="The attempt the current series began with (> 1 after a re-delivery)."
+    )
 
 
 class TaskRecord(BaseModel):
@@ -68,6 +73,11 @@ class TaskRecord(BaseModel):
         None,
         description="Lists and strings of `payload` the store shortened to keep the record "
         "under its item size limit (DynamoDB: 400 KB): JSON Pointer → original length.",
+    )
+    request_digest: str | None = Field(
+        None,
+        description="SHA-256 of the command that queued the task (service records): a later "
+        "submission of the same task_id is idempotent when identical, refused otherwise.",
     )
 
 

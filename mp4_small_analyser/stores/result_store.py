@@ -40,6 +40,14 @@ class ResultStore(Protocol):
     def latest(self, task_id: str) -> TaskRecord | None:
         """The task's record with the greatest timestamp."""
 
+    def task_records(self, task_id: str, *, own: bool, limit: int) -> list[TaskRecord]:
+        """The task's records newest first, at most `limit`: those the service wrote itself
+        (`source` "service") when `own`, else those it received (callbacks, simulations)."""
+
+    def claim_nonce(self, key: str, expires_at: float) -> bool:
+        """Remember `key` until `expires_at` (Unix time): True the first time, False while a
+        live claim of the same key exists (a replayed signature). Atomic across processes."""
+
     def batch_page(self, batch_id: str, limit: int, next_token: str | None = None) -> BatchPage:
         """The batch's tasks, latest record each, in order of their first record.
 
@@ -54,5 +62,5 @@ class ResultStore(Protocol):
         """The most recent records of any task, newest first (a debugging view)."""
 
     def purge_expired(self) -> int:
-        """Delete expired records and return how many; backends that expire items
-        themselves (DynamoDB TTL) return 0."""
+        """Delete expired records (and nonces) and return how many records; backends that
+        expire items themselves (DynamoDB TTL) return 0."""

@@ -57,10 +57,17 @@ class SqliteDatabase:
         connection = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
-        connection.execute("PRAGMA journal_mode=WAL")
+        # Setting the journal mode takes a lock without waiting for it: a new connection
+        # while another writes failed "database is locked". WAL is persistent, so it is
+        # set only by the first connection to the file.
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
         # FULL: a 202 promises the batch survives a power cut, not only a crash.
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        # A queue message holds the file URL whole (the worker fetches it), secrets and all:
+        # once acknowledged, its bytes are overwritten, not left in free pages of the file.
+        connection.execute("PRAGMA secure_delete=ON")
         return connection
 
     def _create_schema(self, connection: sqlite3.Connection) -> None:

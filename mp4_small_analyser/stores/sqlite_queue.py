@@ -1,5 +1,7 @@
 """`TaskQueue` on a SQLite table: named queues, leases, priorities, crash recovery.
 
+A dead-lettered message moves to the queue `<name>.dead`, which nothing claims from.
+
 A lease records its owner (`host:pid:token`), so a restarted service takes
 back at once the leases of a dead predecessor on the same host instead of
 waiting for them to expire.
@@ -16,8 +18,8 @@ from collections.abc import Sequence
 from mp4_small_analyser.stores.messages import (
     AnalyseMessage,
     DeliverMessage,
-    decode_message,
     encode_message,
+    read_message,
 )
 from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.task_queue import Lease
@@ -37,6 +39,7 @@ CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages (queue, priority DESC, 
 """
 
 _PROCESS_TOKEN = uuid.uuid4().hex[:12]
+DEAD_LETTER_SUFFIX = ".dead"
 
 
 def _owner() -> str:
@@ -90,7 +93,7 @@ class SqliteTaskQueue:
                 },
             ).fetchall()
         return [
-            Lease(message=decode_message(body), receipt=receipt, receive_count=count)
+            Lease(message=read_message(body), receipt=receipt, receive_count=count)
             for body, receipt, count in rows
         ]
 
@@ -113,6 +116,19 @@ class SqliteTaskQueue:
                 """,
                 (time.time() + delay, _message_id(receipt), receipt),
             )
+
+    def dead_letter(self, lease: Lease) -> None:
+        with self._db.write() as db:
+            db.execute(
+                "UPDATE queue_messages SET queue = ?, receipt = NULL, owner = NULL"
+                " WHERE id = ? AND receipt = ?",
+                (self.dead_letter_name, _message_id(lease.receipt), lease.receipt),
+            )
+
+    @property
+    def dead_letter_name(self) -> str:
+        """The queue dead-lettered messages go to; nothing claims from it."""
+        return f"{self.name}{DEAD_LETTER_SUFFIX}"
 
     def requeue_abandoned(self) -> int:
         now = time.time()

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS records (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS records_by_batch ON records (batch_id, timestamp);
 CREATE INDEX IF NOT EXISTS records_by_time ON records (timestamp);
+CREATE TABLE IF NOT EXISTS nonces (
+    key TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
 """
 
 _LIVE = "(expires_at IS NULL OR expires_at > :now)"
@@ -100,6 +104,27 @@ class SqliteResultStore:
         )
         return None if row is None else TaskRecord.model_validate_json(row[0])
 
+    def task_records(self, task_id: str, *, own: bool, limit: int) -> list[TaskRecord]:
+        rows = (
+            self._db.connection()
+            .execute(
+                f"SELECT body FROM records WHERE task_id = :task_id AND {_LIVE}"
+                f" AND (body ->> '$.source' = 'service') = :own"
+                " ORDER BY timestamp DESC LIMIT :limit",
+                {"task_id": task_id, "now": time.time(), "own": own, "limit": limit},
+            )
+            .fetchall()
+        )
+        return [TaskRecord.model_validate_json(row[0]) for row in rows]
+
+    def claim_nonce(self, key: str, expires_at: float) -> bool:
+        with self._db.write() as db:
+            db.execute("DELETE FROM nonces WHERE key = ? AND expires_at <= ?", (key, time.time()))
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO nonces (key, expires_at) VALUES (?, ?)", (key, expires_at)
+            )
+        return cursor.rowcount == 1
+
     def batch_page(self, batch_id: str, limit: int, next_token: str | None = None) -> BatchPage:
         after_ts, after_id = _decode_token(next_token) if next_token else ("", "")
         rows = (
@@ -156,6 +181,7 @@ class SqliteResultStore:
     def purge_expired(self) -> int:
         with self._db.write() as db:
             cursor = db.execute("DELETE FROM records WHERE expires_at <= ?", (time.time(),))
+            db.execute("DELETE FROM nonces WHERE expires_at <= ?", (time.time(),))
         return cursor.rowcount
 
 

@@ -6,9 +6,10 @@ service does not mind:
 - `priority` is ignored (SQS has none): a sync batch waits behind a backlog,
   and answers SYNC_TIMEOUT if it is not done in time (its results still land).
 - Delays longer than SQS's 900 s are shortened to 900 s: the only delayed
-  messages are callback retries (CALLBACK_RETRY_MAX_DELAY is at most 900), and
-  an early retry is only an earlier attempt. Leases and release delays are
-  capped at SQS's 12 hours. Fractions of a second are rounded up.
+  messages are callback retries, which carry their due time (`due_at`); handed
+  out early, the handler queues them again for the rest, 900 s at a time.
+  Leases and release delays are capped at SQS's 12 hours. Fractions of a second
+  are rounded up.
 - Every receive counts (`ApproximateReceiveCount`), a released message too,
   and after three the redrive policy moves the message to the dead-letter
   queue instead of delivering it again.
@@ -17,13 +18,16 @@ service does not mind:
   another consumer is running only spares a redelivery.
 - `claim` short-polls: SQS samples a subset of its servers, so it may return
   fewer messages than are waiting, or none; consumers poll again.
-- A message whose body cannot be parsed is never handed out: it stays
-  invisible for its lease and, after three receives, goes to the dead-letter queue.
+- A message whose body cannot be parsed is handed out as an `UnreadableMessage`;
+  `dead_letter` sends its body to the queue's redrive dead-letter queue and deletes
+  it. Should that fail (no redrive policy, no permission), the message is made
+  visible at once, so the redrive policy moves it after its few receives.
 - `requeue_abandoned` returns 0: a lease ends when its visibility timeout does.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -31,14 +35,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
 from mp4_small_analyser.stores.aws_clients import aws_client, backoff_delays, in_parallel
 from mp4_small_analyser.stores.messages import (
     AnalyseMessage,
     DeliverMessage,
-    decode_message,
+    UnreadableMessage,
     encode_message,
+    read_message,
 )
 from mp4_small_analyser.stores.task_queue import Lease
 
@@ -65,6 +69,7 @@ class SqsTaskQueue:
     def __init__(self, queue_url: str, client: SQSClient | None = None) -> None:
         self.queue_url = queue_url
         self._client: SQSClient = client or aws_client("sqs")
+        self._dead_letter: str | None = None
 
     def enqueue(
         self,
@@ -73,8 +78,6 @@ class SqsTaskQueue:
         delay: float = 0.0,
         priority: int = 0,
     ) -> None:
-        if delay > MAX_DELAY_SECONDS:
-            logger.warning("a delay of %.0f s is beyond SQS's 900 s; sending it in 900 s", delay)
         delay_seconds = _whole_seconds(delay, MAX_DELAY_SECONDS)
         groups = _groups([encode_message(message) for message in messages])
         in_parallel(lambda group: self._send(group, delay_seconds), groups)
@@ -106,12 +109,10 @@ class SqsTaskQueue:
             WaitTimeSeconds=0,
             MessageSystemAttributeNames=[RECEIVE_COUNT],
         )
-        leases = []
-        for message in response.get("Messages", []):
-            lease_ = to_lease(message["Body"], message["ReceiptHandle"], message)
-            if lease_ is not None:
-                leases.append(lease_)
-        return leases
+        return [
+            to_lease(message["Body"], message["ReceiptHandle"], message)
+            for message in response.get("Messages", [])
+        ]
 
     def ack(self, receipt: str) -> None:
         try:
@@ -131,25 +132,46 @@ class SqsTaskQueue:
             if not is_stale_receipt(exc):
                 raise
 
+    def dead_letter(self, lease: Lease) -> None:
+        message = lease.message
+        body = message.body if isinstance(message, UnreadableMessage) else encode_message(message)
+        try:
+            self._client.send_message(QueueUrl=self._dead_letter_url(), MessageBody=body)
+        except (ClientError, ValueError) as exc:
+            logger.error(
+                "cannot move a message to the dead-letter queue (%s); made visible again for "
+                "the redrive policy to move it",
+                exc,
+            )
+            self.release(lease.receipt)
+            return
+        self.ack(lease.receipt)
+
+    def _dead_letter_url(self) -> str:
+        if self._dead_letter is None:
+            attributes = self._client.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"]
+            ).get("Attributes", {})
+            if "RedrivePolicy" not in attributes:
+                raise ValueError("the queue has no redrive policy")
+            arn = json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
+            account, name = arn.split(":")[4:6]
+            self._dead_letter = self._client.get_queue_url(
+                QueueName=name, QueueOwnerAWSAccountId=account
+            )["QueueUrl"]
+        return self._dead_letter
+
     def requeue_abandoned(self) -> int:
         return 0
 
 
-def to_lease(body: str, receipt: str, message: Any) -> Lease | None:
-    """A received message as a lease (the SQS API's and Lambda's SQS events alike),
-    None when its body is not a message of ours."""
+def to_lease(body: str, receipt: str, message: Any) -> Lease:
+    """A received message as a lease (the SQS API's and Lambda's SQS events alike)."""
     attributes = message.get("Attributes") or message.get("attributes") or {}
-    try:
-        parsed = decode_message(body)
-    except ValidationError as exc:
-        logger.error(
-            "unreadable queue message (%s); it will go to the dead-letter queue: %.200s",
-            exc.errors()[0]["msg"] if exc.errors() else exc,
-            body,
-        )
-        return None
     return Lease(
-        message=parsed, receipt=receipt, receive_count=int(attributes.get(RECEIVE_COUNT, 1))
+        message=read_message(body),
+        receipt=receipt,
+        receive_count=int(attributes.get(RECEIVE_COUNT, 1)),
     )
 
 

@@ -1,10 +1,11 @@
 """The task queue interface: at-least-once delivery with leases, shaped on SQS.
 
-A claimed message is invisible for its lease (SQS visibility timeout); it
-comes back if not acknowledged in time, with `receive_count` grown by one.
-`enqueue` writes a whole batch or raises (SQS: batches of 10, failed entries
-retried by the implementation). Delays and leases are seconds; backends with
-whole-second granularity round up.
+A claimed message is invisible for its lease (SQS visibility timeout); it comes back if
+not acknowledged in time, with `receive_count` grown by one. `claim` hands out an
+unreadable body too (as `UnreadableMessage`), so the consumer fails its task and
+`dead_letter`s it at once instead of retrying it. `enqueue` writes a whole batch or raises
+(SQS: batches of 10, failed entries retried by the implementation). Delays and leases are
+seconds; backends with whole-second granularity round up.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
+from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
 
 MAX_RECEIVES = 3
 """Receives after which a task is given up (the SQS dead-letter redrive count)."""
@@ -21,7 +22,7 @@ MAX_RECEIVES = 3
 
 @dataclass(frozen=True)
 class Lease:
-    message: AnalyseMessage | DeliverMessage
+    message: AnalyseMessage | DeliverMessage | UnreadableMessage
     receipt: str
     receive_count: int
 
@@ -46,6 +47,10 @@ class TaskQueue(Protocol):
 
     def release(self, receipt: str, delay: float = 0.0) -> None:
         """Give a claimed message back, visible again after `delay` seconds."""
+
+    def dead_letter(self, lease: Lease) -> None:
+        """Take a claimed message out of the queue for good, kept for inspection (SQLite:
+        the queue `<name>.dead`; SQS: the queue's redrive dead-letter queue)."""
 
     def requeue_abandoned(self) -> int:
         """Release leases whose consumer is known to be gone (a crashed local service)

@@ -88,9 +88,10 @@ def video_quality(video: VideoAnalysis) -> QualityScore | None:
         "resolution": _at_least(_short_side(video), MIN_LINES),
         "frame_rate": _at_least(video.frame_rate, MIN_FRAME_RATE),
     }
+    decoded = ("blocking", "sharpness", "black_frozen")
     if all(measures[name] is None for name in measures) and penalties["black_frozen"] is None:
         return None
-    return _combine(measures, VIDEO_WEIGHTS, penalties)
+    return _combine(measures, VIDEO_WEIGHTS, penalties, decoded)
 
 
 def audio_quality(audio: AudioAnalysis) -> QualityScore | None:
@@ -115,7 +116,7 @@ def audio_quality(audio: AudioAnalysis) -> QualityScore | None:
     if measures["encoding"] is None and all(p is None for p in signal_penalties.values()):
         return None
     penalties = {"sample_rate": _at_least(audio.sample_rate, MIN_SAMPLE_RATE), **signal_penalties}
-    return _combine(measures, {"encoding": 1.0}, penalties)
+    return _combine(measures, {"encoding": 1.0}, penalties, tuple(signal_penalties))
 
 
 def _rising(x: float, midpoint: float, steepness: float) -> float:
@@ -159,7 +160,10 @@ def _combine(
     measures: Mapping[str, float | None],
     weights: Mapping[str, float],
     penalties: Mapping[str, float | None],
+    decoded: tuple[str, ...],
 ) -> QualityScore:
+    """The score, and its basis: `decoded` when any component in `decoded` (those only the
+    decoded signal gives) was measured, else `container`."""
     taken = {name: value for name, value in measures.items() if value is not None}
     total_weight = sum(weights[name] for name in taken)
     score = 1.0
@@ -169,7 +173,10 @@ def _combine(
     for value in applied.values():
         score *= value
     components = {name: round(value, 4) for name, value in {**taken, **applied}.items()}
-    return QualityScore(score=round(min(max(score, 0.0), 1.0), 4), components=components)
+    basis = "decoded" if any(name in components for name in decoded) else "container"
+    return QualityScore(
+        score=round(min(max(score, 0.0), 1.0), 4), components=components, basis=basis
+    )
 
 
 def _compression(video: VideoAnalysis) -> float | None:

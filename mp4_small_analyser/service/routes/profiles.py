@@ -2,7 +2,10 @@
 
 Judging again reads the stored result only (no download, no decoding) and
 stores nothing: the task keeps the verdict of the profile it was submitted with,
-and the answer is what another profile would say.
+and the answer is what another profile would say. It judges the record
+`GET /callback/{task_id}` shows at its top level (the service's own when it ran the
+task, never a received callback in its place), redacted as every answer is, and
+needs the credentials reading results needs (see docs/service.md "Security").
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import PROFILE_NAME_PATTERN
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.json_body import JsonRoute
 from mp4_small_analyser.service.judging import (
     JudgedBatch,
     JudgeRequest,
@@ -29,13 +33,16 @@ from mp4_small_analyser.service.judging import (
     summary,
     view,
 )
+from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 
-router = APIRouter(tags=["QC profiles"])
+router = APIRouter(tags=["QC profiles"], route_class=JsonRoute, strict_content_type=False)
 
 _errors: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Invalid JSON"},
     404: {"model": ErrorResponse, "description": "Unknown profile, task or batch"},
     409: {"model": ErrorResponse, "description": "The task has no result to judge yet"},
+    415: {"model": ErrorResponse, "description": "Body not sent as JSON"},
     422: {"model": ErrorResponse, "description": "Invalid request or QC profile"},
 }
 
@@ -84,7 +91,7 @@ async def judge_stored_task(
     """The task's stored result with the checks and verdict `profile` gives it. Nothing is
     analysed or stored; a failed task comes back as it is."""
     profile = ProfileResolver(context.profiles)(body.profile, "profile")
-    record = await run_in_threadpool(context.backends.store.latest, task_id)
+    record = await run_in_threadpool(shown_record, context.backends.store, task_id)
     if record is None:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No task {task_id!r}")
     stored = stored_result(record)

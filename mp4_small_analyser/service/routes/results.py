@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -10,18 +9,23 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from mp4_small_analyser.service.context import Context
+from mp4_small_analyser.service.auth import require_callback_credentials
+from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.json_body import JsonRoute
+from mp4_small_analyser.service.received import received_batch_id
+from mp4_small_analyser.service.redaction import public_record, redact_json
 from mp4_small_analyser.service.schemas import (
     ID_PATTERN,
+    RECEIVED_SHOWN,
     BatchResponse,
     ErrorResponse,
     ReceivedCallback,
+    TaskView,
 )
-from mp4_small_analyser.service.signing import SIGNATURE_HEADER, SignatureError, verify
 from mp4_small_analyser.stores.records import TaskRecord, received_record
 
-router = APIRouter(tags=["callbacks and results"])
+router = APIRouter(tags=["callbacks and results"], route_class=JsonRoute, strict_content_type=False)
 
 TaskIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 _not_found: dict[int | str, dict[str, Any]] = {
@@ -33,7 +37,8 @@ _RECEIVE_CALLBACK: dict[str, Any] = {
     "response_model": TaskRecord,
     "responses": {
         400: {"model": ErrorResponse, "description": "Invalid JSON"},
-        401: {"model": ErrorResponse, "description": "Bad or stale signature"},
+        401: {"model": ErrorResponse, "description": "Missing, bad, stale or replayed credentials"},
+        415: {"model": ErrorResponse, "description": "Body not sent as JSON"},
         422: {"model": ErrorResponse, "description": "Invalid callback body"},
     },
     "openapi_extra": {
@@ -48,39 +53,33 @@ _RECEIVE_CALLBACK: dict[str, Any] = {
 @router.post("/callback/{task_id}", summary="Store a received callback", **_RECEIVE_CALLBACK)
 @router.put("/callback/{task_id}", summary="Store a received callback (PUT)", **_RECEIVE_CALLBACK)
 async def receive_callback(task_id: TaskIdPath, request: Request, context: Context) -> TaskRecord:
-    """Store a result sent to this task's callback URL. The `task_id` of the path wins
-    over the body's. With CALLBACK_SIGNING_SECRET set, the `X-Mp4-Analyser-Signature`
-    header must sign the body (and be less than 5 minutes old)."""
-    body = await request.body()
-    secret = context.settings.callback_signing_secret
-    if secret is not None:
-        try:
-            verify(secret.get_secret_value(), body, request.headers.get(SIGNATURE_HEADER))
-        except SignatureError as exc:
-            raise ServiceError(401, ServiceErrorCode.INVALID_SIGNATURE, str(exc)) from None
-    payload = _parse(body)
-    payload["task_id"] = task_id
+    """Store a result sent to this task's callback URL, next to (never instead of) the
+    service's own record of the task. The `task_id` of the path wins over the body's.
+    Whenever the service has credentials, the callback needs them: a `v2`
+    `X-Mp4-Analyser-Signature` when CALLBACK_SIGNING_SECRET is set, else the `x-api-key`
+    (or a signature) when API_KEY is set; a signature is accepted once."""
+    await require_callback_credentials(request, context, await request.body())
+    payload = _validated(await request.json())
+    named = payload.get("task_id")
+    payload = redact_json({**payload, "task_id": task_id})
     callback = ReceivedCallback.model_validate(payload)
+    batch_id = await run_in_threadpool(
+        received_batch_id, context.backends.store, (task_id, named), callback.batch_id
+    )
     record = received_record(
         task_id,
         payload,
         status=callback.status,
-        batch_id=callback.batch_id,
+        batch_id=batch_id,
         file_url=callback.file_url,
         source="callback",
         ttl_days=context.settings.result_ttl_days,
     )
     await run_in_threadpool(context.backends.store.put, record)
-    return record
+    return public_record(record)
 
 
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": f"JSON decode error: {exc}"}]
-        ) from None
+def _validated(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise RequestValidationError(
             [{"type": "dict_type", "loc": ("body",), "msg": "Input should be a JSON object"}]
@@ -96,18 +95,31 @@ def _parse(body: bytes) -> dict[str, Any]:
 
 @router.get(
     "/callback/{task_id}",
-    response_model=TaskRecord,
+    response_model=TaskView,
     responses=_not_found,
-    summary="Latest record of a task",
+    summary="A task's record, and the callbacks received for it",
 )
-async def get_task(task_id: TaskIdPath, context: Context) -> TaskRecord:
-    """The task's latest record: the service's own tasks from the moment they are queued
-    (`queued`, `running`, `completed`, `failed`, with their callback's delivery), and
-    callbacks received for any task."""
-    record = await run_in_threadpool(context.backends.store.latest, task_id)
-    if record is None:
+async def get_task(task_id: TaskIdPath, context: Context) -> TaskView:
+    """The service's own record of the task when it ran it (`source: "service"`: `queued`,
+    `running`, `completed`, `failed`, with its callback's delivery), else the latest
+    callback received for it; `received` lists the other received records."""
+    own, received = await run_in_threadpool(_task_records, context, task_id)
+    primary = own or (received.pop(0) if received else None)
+    if primary is None:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No task {task_id!r}")
-    return record
+    return TaskView(
+        **public_record(primary).model_dump(),
+        received=[public_record(record) for record in received[:RECEIVED_SHOWN]],
+    )
+
+
+def _task_records(
+    context: ServiceContext, task_id: str
+) -> tuple[TaskRecord | None, list[TaskRecord]]:
+    store = context.backends.store
+    own = store.task_records(task_id, own=True, limit=1)
+    received = store.task_records(task_id, own=False, limit=RECEIVED_SHOWN + 1)
+    return (own[0] if own else None), received
 
 
 @router.get(
@@ -122,8 +134,9 @@ async def get_batch(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BatchResponse:
-    """The batch's tasks in submission order, latest record each, with a summary of
-    their statuses; `next_token` pages through batches longer than `limit`."""
+    """The batch's tasks in submission order, one record each (the service's own for the
+    tasks it ran), with a summary of their statuses; `next_token` pages through batches
+    longer than `limit`."""
     store = context.backends.store
     summary = await run_in_threadpool(store.batch_summary, batch_id)
     if summary.total == 0:
@@ -133,5 +146,8 @@ async def get_batch(
     except ValueError as exc:
         raise ServiceError(400, ServiceErrorCode.INVALID_TOKEN, str(exc)) from None
     return BatchResponse(
-        batch_id=batch_id, summary=summary, tasks=page.records, next_token=page.next_token
+        batch_id=batch_id,
+        summary=summary,
+        tasks=[public_record(record) for record in page.records],
+        next_token=page.next_token,
     )

@@ -11,8 +11,12 @@ from fastapi.responses import JSONResponse
 from mp4_small_analyser.service.auth import require_api_key
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.json_body import JsonRoute
 from mp4_small_analyser.service.planning import file_count, plan_batch
+from mp4_small_analyser.service.redaction import redact_url
 from mp4_small_analyser.service.schemas import (
+    COMMANDS_SHAPE,
+    FILES_URL_SHAPE,
     AsyncResponse,
     CommandsRequest,
     ErrorResponse,
@@ -23,18 +27,21 @@ from mp4_small_analyser.service.schemas import (
 from mp4_small_analyser.service.submission import (
     SYNC_PRIORITY,
     check_urls,
+    known_tasks,
     queue_batch,
     wait_for_results,
 )
 
-router = APIRouter(tags=["submission"])
+router = APIRouter(tags=["submission"], route_class=JsonRoute, strict_content_type=False)
 
 _errors: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
     for status, description in {
         400: "Invalid JSON, duplicate task_id, conflicting batch_id",
         401: "Missing or wrong x-api-key",
+        409: "A task_id already used for another command",
         413: "Body, batch or sync batch too large",
+        415: "Body not sent as JSON",
         422: "Invalid request, URL refused or invalid QC profile",
         503: "Queue unavailable",
         504: "Sync batch took longer than SYNC_TIMEOUT",
@@ -73,15 +80,21 @@ async def submit_batch(
             f"Without a callback_url at most {settings.max_sync_files} files are analysed while "
             "you wait (MAX_SYNC_FILES); give a callback_url to submit asynchronously.",
         )
-    shape = "mp4_small_analyser" if isinstance(body, CommandsRequest) else "files_url"
+    shape = COMMANDS_SHAPE if isinstance(body, CommandsRequest) else FILES_URL_SHAPE
     await run_in_threadpool(check_urls, plan, context, shape)
+    plan, known = await run_in_threadpool(known_tasks, plan, context)
     if plan.is_async:
-        await run_in_threadpool(queue_batch, plan, context)
+        await run_in_threadpool(queue_batch, plan, context, known=known)
         response = AsyncResponse(
             batch_id=plan.batch_id,
             total_files=count,
             tasks=[
-                QueuedTask(task_id=m.task_id, file_url=m.file_url, callback_url=m.callback_url)
+                QueuedTask(
+                    task_id=m.task_id,
+                    file_url=redact_url(m.file_url),
+                    callback_url=redact_url(m.callback_url) if m.callback_url else None,
+                    status=known[m.task_id].status if m.task_id in known else "queued",
+                )
                 for m in plan.messages
             ],
             batch_url=(
@@ -91,6 +104,6 @@ async def submit_batch(
             ),
         )
         return JSONResponse(response.model_dump(mode="json"), status_code=202)
-    await run_in_threadpool(queue_batch, plan, context, priority=SYNC_PRIORITY)
+    await run_in_threadpool(queue_batch, plan, context, priority=SYNC_PRIORITY, known=known)
     results = await wait_for_results(plan, context, settings.sync_timeout)
     return JSONResponse(SyncResponse.of(plan.batch_id, results).model_dump(mode="json"))
