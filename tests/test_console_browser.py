@@ -310,11 +310,16 @@ def test_the_file_page_shows_framing_every_audio_track_and_captions(
     )
 
     framing_facts = _facts(page, "Framing, scan and levels")
-    assert framing_facts["Framing"].startswith("changes: letterbox 640x272 0.00–4.00 s")
+    assert framing_facts["Framing"].splitlines() == [
+        "changes:",
+        "letterbox 640x272, 0.00–4.00 s",
+        "full 640x360, 4.00–7.00 s",
+        "pillarbox 480x360, 7.00–10.00 s",
+    ]
     assert framing_facts["Interlace"].endswith(f"({video['interlace']['pictures']} pictures)")
     levels = video["levels"]["y"]
     assert framing_facts["Levels"].startswith(f"Y {levels['minimum']}–{levels['maximum']}")
-    assert framing_facts["Range"] == "limited, as the levels use it"
+    assert framing_facts["Range"] == "limited, the levels agree"
     captions = _facts(page, "Captions")
     assert captions == {"Captions": "yes", "In the video (A/53)": "CEA-608 (field 1), from 0.00 s"}
     assert _facts(page, "GOP")["Keyframes"] == str(video["gop"]["keyframes"])
@@ -337,7 +342,11 @@ def test_the_file_page_shows_hdr_and_what_a_cut_short_file_lacks(
     assert colour["Dynamic range"] == "HDR10"
     assert colour["Transfer"] == "smpte2084"
     assert colour["Content light"] == "MaxCLL 1000 cd/m², MaxFALL 400 cd/m²"
-    assert colour["Mastering display"].endswith("; 0.005–1000 cd/m²")
+    assert colour["Mastering display"].splitlines() == [
+        "R (0.680, 0.320) G (0.265, 0.690) B (0.150, 0.060)",
+        "white (0.3127, 0.3290)",
+        "0.005–1000 cd/m²",
+    ]
     assert colour["HDR metadata from"] == "bitstream SEI"
     expect(page.page.locator("table.checks")).to_contain_text("TRUNCATED_FILE")
     page.clean()
@@ -352,7 +361,7 @@ def test_at_the_sampled_depth_the_timeline_says_what_was_not_measured(
         expect(_lane(page, kind).locator("rect.segment, line.mark")).to_have_count(0)
     expect(_lane(page, "framing")).to_contain_text("none")
     assert _facts(page, "Picture")["Not measured"] == (
-        "flashes, shots, ti, interlace (every-frame depth only)"
+        "flashes, shots, ti, interlace: every-frame depth only"
     )
     page.clean()
 
@@ -536,11 +545,12 @@ def test_hostile_text_in_a_received_callback_stays_text(page: WatchedPage, demo:
 # ----------------------------------------------------------------- phone
 
 
-def test_pages_fit_a_phone(browser: Browser, demo: Demo) -> None:
+def test_pages_fit_a_phone(browser: Browser, demo: Demo, depth: Demo) -> None:
     phone = open_page(browser, PHONE)
     try:
         file_page = ("file", f"/console/tasks/{demo.tasks['black-and-frozen.mp4']}")
-        for name, path in [*_pages(demo)[:2], file_page]:
+        depth_page = ("file-framing", f"/console/tasks/{depth.tasks[FRAMING]}")
+        for name, path in [*_pages(demo)[:2], depth_page, file_page]:
             phone.page.goto(demo.url(path), wait_until="networkidle")
             overflow = phone.page.evaluate(
                 "document.documentElement.scrollWidth - window.innerWidth"

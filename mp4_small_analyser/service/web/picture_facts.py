@@ -1,6 +1,7 @@
 """The file page's picture facts: how deep the pictures were looked at, what they show, the
 framing, scan and levels, and the flash verdict. A measure left null (not taken at this
-depth, or too sparsely sampled) is named with the reason, never shown as zero."""
+depth, or too sparsely sampled) is named with the reason, never shown as zero. Lists (cuts
+aside) take a line per item: the page keeps a value's line breaks."""
 
 from __future__ import annotations
 
@@ -55,8 +56,8 @@ def framing_facts(video: VideoAnalysis) -> list[Fact]:
             ("Framing", _framing_runs(area)),
             ("Interlace", _interlace(video.interlace)),
             ("Levels", _levels(levels)),
-            ("1st–99th percentile", _percentiles(levels)),
-            ("Outside Y 16–235, C 16–240", _out_of_range(levels)),
+            ("Percentiles 1–99", _percentiles(levels)),
+            ("Out of range", _out_of_range(levels)),
             ("Range", _range(levels)),
         ]
     )
@@ -77,11 +78,11 @@ def flash_facts(flashes: Flashes | None) -> list[Fact]:
             ("Largest area", percent(flashes.max_flashing_area, 0) + " of the screen"),
             (
                 "Failing",
-                "; ".join(
+                "\n".join(
                     f"{span(item.start, item.end)} ({item.kind}, {item.peak_frequency:g}/s)"
                     for item in failing[:MAX_LISTED]
                 )
-                + (" …" if len(failing) > MAX_LISTED else "")
+                + ("\n…" if len(failing) > MAX_LISTED else "")
                 if failing
                 else None,
             ),
@@ -108,11 +109,11 @@ def _unmeasured(sampling: PictureSampling | None) -> str | None:
     if sampling is None or not sampling.unmeasured:
         return None
     deeper = [item.measure for item in sampling.unmeasured if item.cause == "depth"]
-    sparse = [
-        f"{item.measure} ({item.reason})" for item in sampling.unmeasured if item.cause == "sparse"
+    lines = [f"{', '.join(deeper)}: every-frame depth only"] if deeper else []
+    lines += [
+        f"{item.measure}: {item.reason}" for item in sampling.unmeasured if item.cause == "sparse"
     ]
-    parts = [f"{', '.join(deeper)} (every-frame depth only)"] if deeper else []
-    return "; ".join(parts + sparse)
+    return "\n".join(lines)
 
 
 def _pair(mean: float | None, peak: float | None) -> str | None:
@@ -152,12 +153,11 @@ def _framing_runs(area: ActiveArea | None) -> str | None:
         return None
     if area.stable:
         return "stable"
-    runs = "; ".join(
-        f"{run.kind} {run.width}x{run.height} {span(run.start, run.end)}"
+    runs = [
+        f"{run.kind} {run.width}x{run.height}, {span(run.start, run.end)}"
         for run in area.segments[:MAX_LISTED]
-    )
-    more = " …" if len(area.segments) > MAX_LISTED else ""
-    return f"changes: {runs}{more}"
+    ]
+    return "\n".join(["changes:", *runs] + (["…"] if len(area.segments) > MAX_LISTED else []))
 
 
 def _interlace(interlace: Interlace | None) -> str | None:
@@ -194,7 +194,8 @@ def _out_of_range(levels: Levels | None) -> str | None:
         return None
     return (
         f"{percent(levels.out_of_range_mean, 2)} mean, {percent(levels.out_of_range_max, 2)} "
-        f"max; {percent(levels.out_of_range_pictures, 0)} of pictures over 1 %"
+        f"max outside Y 16–235, C 16–240\n{percent(levels.out_of_range_pictures, 0)} of "
+        "pictures over 1 %"
     )
 
 
@@ -202,5 +203,5 @@ def _range(levels: Levels | None) -> str | None:
     if levels is None:
         return None
     if levels.range_verdict == "consistent":
-        return f"{levels.range_flag}, as the levels use it"
+        return f"{levels.range_flag}, the levels agree"
     return f"flagged {levels.range_flag}: {levels.range_verdict.replace('_', ' ')}"

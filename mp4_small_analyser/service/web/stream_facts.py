@@ -42,7 +42,7 @@ def colour_facts(color: Color | None, hdr: Hdr | None) -> list[Fact]:
             ),
             (
                 "Mismatches",
-                "; ".join(
+                "\n".join(
                     f"{item.field}: container {item.container}, bitstream {item.bitstream}"
                     for item in hdr.mismatches
                 )
@@ -123,13 +123,10 @@ def _formats(hdr: Hdr | None) -> str | None:
 def _mastering(display: MasteringDisplay | None) -> str | None:
     if display is None:
         return None
-    points = ", ".join(
-        f"{name} ({x:.4g}, {y:.4g})"
-        for name, (x, y) in (
-            ("R", display.red),
-            ("G", display.green),
-            ("B", display.blue),
-            ("white", display.white),
-        )
+    primaries = " ".join(
+        f"{name} ({x:.3f}, {y:.3f})"
+        for name, (x, y) in (("R", display.red), ("G", display.green), ("B", display.blue))
     )
-    return f"{points}; {display.min_luminance:g}–{display.max_luminance:g} cd/m²"
+    white = f"white ({display.white[0]:.4f}, {display.white[1]:.4f})"
+    luminance = f"{display.min_luminance:g}–{display.max_luminance:g} cd/m²"
+    return f"{primaries}\n{white}\n{luminance}"
