@@ -72,6 +72,7 @@ screenshots: $(TEST_STAMP) tools
 bench: $(TEST_STAMP) tools
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/full.py
+	$(BIN)/python benchmarks/picture.py
 	$(BIN)/python benchmarks/service.py
 	$(BIN)/python benchmarks/accuracy.py
 

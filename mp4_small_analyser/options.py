@@ -95,6 +95,11 @@ class AnalysisOptions(BaseModel):
     )
     video_sample_rate: float = Field(2.0, gt=0, le=120, description="Frames per second sampled.")
     video_keyframes_only: bool = Field(False, description="Fast mode: decode keyframes only.")
+    video_every_frame: bool = Field(
+        False,
+        description="Decode every frame for flashes (BT.1702), shot cuts, TI and interlace, "
+        "about 3x the time of the default sampled depth; video_keyframes_only wins over it.",
+    )
     silence_threshold_db: float = Field(-50.0, le=0, description="dBFS, as silencedetect n=.")
     silence_min_duration: float = Field(0.5, gt=0, description="Seconds, as silencedetect d=.")
     black_min_duration: float = Field(2.0, gt=0, description="Seconds, as blackdetect d=.")

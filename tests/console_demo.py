@@ -4,6 +4,9 @@
 black and frozen stretches, one named like an XSS payload); the service
 analyses them like any file and the QC profile engine judges them (default
 profile): the spot passes, the promo fails, the black and frozen clip warns.
+`depth_clips` writes what the every-frame depth and the container facts show
+on a file page: flashes (failing, then extended), framing changes with hard
+cuts, two audio tracks and captions, HDR10 cut short.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tests import seiinject
 from tests.mediagen import sine, write_video
+from tests.streamgen import A, V, write
 
 RATE = 48000
 FPS = 25
@@ -106,4 +111,118 @@ def demo_clips(
         )
     paths[XSS_NAME] = directory / XSS_NAME
     shutil.copyfile(paths["spot-final.mp4"], paths[XSS_NAME])
+    return paths
+
+
+FLASHING = "flashing.mp4"
+FRAMING = "letterbox-two-languages.mp4"
+HDR_CUT = "hdr10-cut-short.mp4"
+FAILING_FLASHES = (2.0, 4.0, 6.0)
+"""Seconds from, to, and flashes a second: more than 3 a second over most of the screen."""
+EXTENDED_FLASHES = (4.5, 10.0, 2.5)
+"""2-3 flashes a second kept up for more than 4 s: extended flashing, a warning."""
+LETTERBOX, PILLARBOX = 44, 80
+"""Bar thickness in px of the 640x360 framing clip: 2.35:1 letterboxed, then 4:3 pillarboxed."""
+FRAMING_CUTS = (4.0, 7.0)
+CAPTIONS = seiinject.a53_cc(field1=b"\x14\x20HI")
+MASTER = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
+HDR10_PARAMS = f"log-level=error:hdr10=1:repeat-headers=1:master-display={MASTER}:max-cll=1000,400"
+PQ_BT2020 = (9, 16, 9, 1)
+"""(primaries, transfer, matrix, range): BT.2020, PQ, BT.2020 non-constant, limited."""
+KEPT_SHARE = 0.7
+"""The HDR clip loses the last 30 % of its bytes (moov first, so what is left still plays)."""
+
+
+def _flashing(pictures: list[np.ndarray]) -> list[np.ndarray]:
+    """A white/black square over the middle 60 % of the screen, square-wave flashing."""
+    height, width = pictures[0].shape[:2]
+    side = round(np.sqrt(0.6) * height), round(np.sqrt(0.6) * width)
+    top, left = (height - side[0]) // 2, (width - side[1]) // 2
+    out = []
+    for index, picture in enumerate(pictures):
+        time = index / FPS
+        for start, end, rate in (FAILING_FLASHES, EXTENDED_FLASHES):
+            if start <= time < end:
+                on = int(np.floor(2 * rate * (time - start))) % 2 == 1
+                picture = picture.copy()
+                picture[top : top + side[0], left : left + side[1]] = 235 if on else 16
+        out.append(picture)
+    return out
+
+
+def _framed(picture: np.ndarray, bars: tuple[int, int]) -> np.ndarray:
+    """`picture` with black bars: (top and bottom, left and right) in px."""
+    framed = picture.copy()
+    rows, columns = bars
+    if rows:
+        framed[:rows], framed[-rows:] = 0, 0
+    if columns:
+        framed[:, :columns], framed[:, -columns:] = 0, 0
+    return framed
+
+
+def _shots(width: int, height: int, seconds: float) -> list[np.ndarray]:
+    """Three shots cut at `FRAMING_CUTS`, the ball crossing the middle of each: letterboxed,
+    full frame with its colours swapped (a sunset), pillarboxed with another swap."""
+    edges = [0, *(round(cut * FPS) for cut in FRAMING_CUTS), round(seconds * FPS)]
+    looks = [
+        lambda picture: _framed(picture, (LETTERBOX, 0)),
+        lambda picture: np.ascontiguousarray(picture[..., ::-1]),
+        lambda picture: _framed(np.ascontiguousarray(picture[..., [1, 2, 0]]), (0, PILLARBOX)),
+    ]
+    frames = []
+    for number, look in enumerate(looks):
+        count = edges[number + 1] - edges[number]
+        # Twice the shot's frames: the ball crosses half the picture, clear of the bars.
+        moving = scene(width, height, 2 * count, seed=number)[count // 2 : count // 2 + count]
+        frames += [look(picture) for picture in moving]
+    return frames
+
+
+def depth_clips(directory: Path, seconds: float = 10.0) -> dict[str, Path]:
+    """The clips by file name for a batch analysed at the every-frame depth."""
+    directory.mkdir(parents=True, exist_ok=True)
+    width, height = 640, 360
+    clean = _tone(seconds, -25.2)
+    paths = {
+        FLASHING: write_video(
+            directory / FLASHING,
+            _flashing(scene(width, height, round(seconds * FPS), seed=3)),
+            fps=FPS,
+            options={"preset": "ultrafast", "crf": "30", "g": str(FPS)},
+            audio=np.vstack([clean, clean * 0.8]),
+        ),
+        FRAMING: write(
+            directory / FRAMING,
+            V(
+                width=width,
+                height=height,
+                pictures=_shots(width, height, seconds),
+                options={"preset": "ultrafast", "crf": "30", "g": str(FPS)},
+                packet_filter=seiinject.packet_filter("h264", [(4, CAPTIONS)]),
+            ),
+            [
+                A(seconds=seconds, freq=1000.0, amplitude=0.08, language="eng"),
+                A(seconds=seconds, channels=1, freq=500.0, amplitude=0.2, language="fra"),
+            ],
+        ),
+    }
+    hdr_seconds = seconds / 2
+    whole = write(
+        directory / f"whole-{HDR_CUT}",
+        V(
+            width=width,
+            height=height,
+            pictures=scene(width, height, round(hdr_seconds * FPS), seed=2),
+            codec="libx265",
+            pix_fmt="yuv420p10le",
+            options={"preset": "ultrafast", "x265-params": HDR10_PARAMS},
+            color=PQ_BT2020,
+        ),
+        [A(seconds=hdr_seconds, freq=1000.0, amplitude=0.08)],
+        options={"movflags": "faststart"},
+    )
+    data = whole.read_bytes()
+    paths[HDR_CUT] = directory / HDR_CUT
+    paths[HDR_CUT].write_bytes(data[: round(len(data) * KEPT_SHARE)])
     return paths

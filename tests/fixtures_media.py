@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.media_catalogue import CATALOGUE, LARGE_NON_FASTSTART, MediaSpec, build
+from tests.picture_clips import PictureClips
 
 
 class GeneratedMedia:
@@ -46,3 +47,9 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> GeneratedMedia:
 def large_non_faststart_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("large") / "large_non_faststart.mp4"
     return build(LARGE_NON_FASTSTART, path)
+
+
+@pytest.fixture(scope="session")
+def picture_clips(tmp_path_factory: pytest.TempPathFactory) -> PictureClips:
+    """The picture depth test clips (tests/picture_clips.py), made on first use."""
+    return PictureClips(tmp_path_factory.mktemp("picture"))

@@ -29,8 +29,76 @@ def video(**fields: Any) -> VideoAnalysis:
         "black_segments": [],
         "frozen_percentage": 0.0,
         "frozen_segments": [],
+        "active_area": _full_frame(1920, 1080, 30.0),
+        "levels": _legal_levels(),
+        "sampling": {"depth": "sampled", "frames_decoded": 250, "max_gap": 0.5, "unmeasured": []},
     }
     return VideoAnalysis(**{**base, **fields})
+
+
+def every_frame_measures() -> dict[str, Any]:
+    """What an every-frame analysis adds for a clean 30 s spot: flashes, shots, TI, scan."""
+    counts = {"tff": 0, "bff": 0, "progressive": 50, "undetermined": 8}
+    return {
+        "flashes": {
+            "passed": True,
+            "peak_frequency": 1.0,
+            "red_peak_frequency": 0.0,
+            "flashes_per_second": [0.0] * 30,
+            "red_flashes_per_second": [0.0] * 30,
+            "failing_segments": [],
+            "extended_segments": [],
+            "extended_seconds": 0.0,
+            "max_flashing_area": 0.0,
+            "display_peak": 200.0,
+        },
+        "shots": {"cut_count": 5, "shot_count": 6, "average_shot_length": 5.0, "cuts": []},
+        "ti_mean": 8.0,
+        "ti_max": 40.0,
+        "interlace": {
+            "detected": "progressive",
+            "telecine": False,
+            "signalled_field_order": "progressive",
+            "signalled_interlaced_share": 0.0,
+            "pictures": 58,
+            "single": counts,
+            "multi": counts,
+            "repeated_fields": {"top": 0, "bottom": 0, "neither": 58},
+            "mismatch": "none",
+        },
+        "sampling": {
+            "depth": "every_frame",
+            "frames_decoded": 750,
+            "max_gap": 0.5,
+            "unmeasured": [],
+        },
+    }
+
+
+def _full_frame(width: int, height: int, duration: float) -> dict[str, Any]:
+    rectangle = {"x": 0, "y": 0, "width": width, "height": height}
+    return {
+        **rectangle,
+        "bars": {"top": 0, "bottom": 0, "left": 0, "right": 0},
+        "bar_share": 0.0,
+        "kind": "full",
+        "active_aspect_ratio": round(width / height, 4),
+        "stable": True,
+        "segments": [{"start": 0.0, "end": duration, **rectangle, "kind": "full"}],
+    }
+
+
+def _legal_levels() -> dict[str, Any]:
+    channel = {"minimum": 16, "low": 40.0, "average": 110.0, "high": 190.0, "maximum": 235}
+    channel |= {"p1": 18, "p10": 40, "p50": 110, "p90": 190, "p99": 230}
+    return {
+        "y": channel,
+        "out_of_range_mean": 0.0,
+        "out_of_range_max": 0.0,
+        "out_of_range_pictures": 0.0,
+        "range_flag": "limited",
+        "range_verdict": "consistent",
+    }
 
 
 def audio(**fields: Any) -> AudioAnalysis:

@@ -37,6 +37,9 @@ class V:
     sample_aspect_ratio: Fraction | None = None
     packet_filter: Any = None
     """Called with each encoded packet's bytes; returns bytes to mux instead (SEI injection)."""
+    pictures: Sequence[np.ndarray] | None = None
+    """RGB frames (h x w x 3 uint8) to encode instead of the texture; `frames` is then their
+    count."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,10 @@ def _add_video(out: Any, spec: V) -> Any:
 
 def _encode_video(out: Any, stream: Any, spec: V) -> None:
     rng = np.random.default_rng(7)
-    frames = None if spec.noise else texture(spec.width, spec.height, spec.frames)
-    for i in range(spec.frames):
+    frames = spec.pictures
+    if frames is None and not spec.noise:
+        frames = texture(spec.width, spec.height, spec.frames)
+    for i in range(len(frames) if frames is not None else spec.frames):
         rgb = (
             rng.integers(0, 256, (spec.height, spec.width, 3), dtype=np.uint8)
             if frames is None

@@ -9,18 +9,28 @@ Screenshots land in .artifacts/browser/.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Locator, expect
 
 from mp4_small_analyser.stores.records import RecordUpdate, utc_timestamp
-from tests.console_demo import XSS_NAME, demo_clips
+from tests.console_demo import (
+    FLASHING,
+    FRAMING,
+    FRAMING_CUTS,
+    HDR_CUT,
+    XSS_NAME,
+    demo_clips,
+    depth_clips,
+)
 from tests.fixtures_browser import PHONE, WatchedPage, open_page
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
@@ -90,6 +100,34 @@ def demo(service: ServiceProcess, media: FileServer, clips: dict[str, Path]) -> 
     yield demo
 
 
+@pytest.fixture(scope="module")
+def depth_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return depth_clips(tmp_path_factory.mktemp("depth-clips"))
+
+
+@pytest.fixture(scope="module")
+def depth(
+    service: ServiceProcess, depth_files: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Demo]:
+    """The depth clips (tests/console_demo.py) analysed at the every-frame depth, a batch of
+    their own (`video_every_frame` in the request's options)."""
+    clips = depth_files
+    with FileServer(tmp_path_factory.mktemp("depth-served")) as files, CallbackReceiver() as hook:
+        urls = [files.publish(path, name) for name, path in clips.items()]
+        answer = httpx.post(
+            f"{service.url}/mp4_small_analyser",
+            json={
+                "files_url": urls,
+                "callback_url": hook.url("/depth"),
+                "batch_id": "depth",
+                "options": {"video_every_frame": True},
+            },
+        )
+        assert answer.status_code == 202, answer.text
+        hook.wait_for(len(urls), timeout=120)
+    yield Demo(service, "depth", _wait(service, "depth", len(urls)), {})
+
+
 # ------------------------------------------------------------------ pages
 
 
@@ -104,8 +142,11 @@ def _pages(demo: Demo) -> list[tuple[str, str]]:
     return pages
 
 
-def test_every_page_loads_without_a_console_error(page: WatchedPage, demo: Demo) -> None:
-    for name, path in _pages(demo):
+def test_every_page_loads_without_a_console_error(
+    page: WatchedPage, demo: Demo, depth: Demo
+) -> None:
+    depth_pages = [(f"file {name}", f"/console/tasks/{task}") for name, task in depth.tasks.items()]
+    for name, path in _pages(demo) + depth_pages:
         response = page.page.goto(demo.url(path), wait_until="networkidle")
         assert response is not None and response.status == 200, (name, response)
         policy = response.headers["content-security-policy"]
@@ -179,6 +220,149 @@ def test_the_file_page_draws_its_plots_with_their_points(page: WatchedPage, demo
         demo.verdicts["black-and-frozen.mp4"]
     )
     page.screenshot("file-plots")
+    page.clean()
+
+
+def _results(demo: Demo, name: str) -> dict[str, Any]:
+    results = demo.result(name)["results"]
+    assert isinstance(results, dict)
+    return results
+
+
+def _facts(page: WatchedPage, group: str) -> dict[str, str]:
+    """The facts of one group of the page, label to value."""
+    fact_group = page.page.locator(".fact-group", has=page.page.locator("h3", has_text=group))
+    labels = fact_group.locator("dt").all_inner_texts()
+    return dict(zip(labels, fact_group.locator("dd").all_inner_texts(), strict=True))
+
+
+def _lane(page: WatchedPage, kind: str) -> Locator:
+    return page.page.locator(f'figure.timeline svg[data-lane="{kind}"]')
+
+
+def test_the_file_page_shows_flashes_and_cuts(page: WatchedPage, depth: Demo) -> None:
+    page.page.goto(depth.url(f"/console/tasks/{depth.tasks[FLASHING]}"))
+    video = _results(depth, FLASHING)["video_analysis"]
+    flashes = video["flashes"]
+    assert not flashes["passed"] and flashes["failing_segments"] and flashes["extended_segments"]
+    lane = _lane(page, "flashes")
+    expect(lane.locator("rect.segment-flash")).to_have_count(len(flashes["failing_segments"]))
+    expect(lane.locator("rect.segment-flash-extended")).to_have_count(
+        len(flashes["extended_segments"])
+    )
+    first = flashes["failing_segments"][0]
+    title = lane.locator("rect.segment-flash title").first.text_content() or ""
+    assert title.startswith(f"Flashing {first['peak_frequency']:g}/s "), title
+    # Each flash reads as a cut to scdet's rule, as to FFmpeg's: every one is a mark.
+    cuts = video["shots"]["cuts"]
+    expect(_lane(page, "cuts").locator("line.mark-cuts")).to_have_count(len(cuts))
+    legend = page.page.locator("figure.timeline .legend").inner_text()
+    assert "flashing (fails)" in legend and "extended flashing (warns)" in legend
+    expect(page.page.locator("table.checks")).to_contain_text("FLASH_RISK")
+    expect(page.page.locator("table.checks")).to_contain_text("FLASH_EXTENDED")
+
+    verdict = _facts(page, "Flashes")
+    assert verdict["Verdict"].startswith("fail")
+    assert verdict["Most flashes"] == f"{flashes['peak_frequency']:g} a second"
+    assert verdict["Failing"].startswith(f"{first['start']:.2f}–{first['end']:.2f} s")
+    assert verdict["Extended flashing"].startswith(f"{flashes['extended_seconds']:.1f} s")
+    picture = _facts(page, "Picture")
+    assert picture["Depth"].startswith(f"every frame: {video['sampling']['frames_decoded']:,}")
+    assert picture["SI (P.910)"] == f"{video['si_mean']:.1f} mean, {video['si_max']:.1f} max"
+    assert picture["TI (P.910)"] == f"{video['ti_mean']:.1f} mean, {video['ti_max']:.1f} max"
+    assert picture["Shots"].startswith(f"{video['shots']['shot_count']} shots")
+    page.screenshot("file-flashes")
+    page.clean()
+
+
+def test_the_file_page_shows_framing_every_audio_track_and_captions(
+    page: WatchedPage, depth: Demo
+) -> None:
+    page.page.goto(depth.url(f"/console/tasks/{depth.tasks[FRAMING]}"))
+    results = _results(depth, FRAMING)
+    video = results["video_analysis"]
+    runs = video["active_area"]["segments"]
+    assert [run["kind"] for run in runs] == ["letterbox", "full", "pillarbox"]
+    framing = _lane(page, "framing")
+    expect(framing.locator("rect.segment-letterbox")).to_have_count(1)
+    expect(framing.locator("rect.segment-pillarbox")).to_have_count(1)
+    changes = framing.locator("line.mark-framing title").all_text_contents()
+    assert changes == ["Framing changes at 0:04.0", "Framing changes at 0:07.0"]
+    cuts = _lane(page, "cuts").locator("line.mark-cuts title").all_text_contents()
+    assert cuts == [f"Cut at 0:{time:04.1f}" for time in FRAMING_CUTS]
+    expect(_lane(page, "flashes")).to_contain_text("none")
+    expect(_lane(page, "flashes").locator("rect")).to_have_count(1)  # the background only
+
+    # Every audio track, not only the first: index, language, layout, loudness, true peak.
+    tracks = results["audio_tracks"]
+    assert [track["language"] for track in tracks] == ["eng", "fra"]
+    rows = page.page.locator("table.audio-tracks tbody tr")
+    expect(rows).to_have_count(2)
+    for row, track in zip(rows.all(), tracks, strict=True):
+        cells = row.locator("td").all_inner_texts()
+        assert cells[:2] == [str(track["index"]), track["language"]]
+        assert cells[3] == f"{track['channels']} ({track['channel_layout']})"
+        assert cells[5] == f"{track['loudness_integrated']:.1f} LUFS"
+        assert cells[7] == f"{track['true_peak']:.1f} dBTP"
+    assert _facts(page, "Audio track 2 (fra)")["Channels"] == "1 (mono)"
+    expect(page.page.locator("figure.plot-figure figcaption").first).to_contain_text(
+        "audio track 1 (eng)"
+    )
+
+    framing_facts = _facts(page, "Framing, scan and levels")
+    assert framing_facts["Framing"].splitlines() == [
+        "changes:",
+        "letterbox 640x272, 0.00–4.00 s",
+        "full 640x360, 4.00–7.00 s",
+        "pillarbox 480x360, 7.00–10.00 s",
+    ]
+    assert framing_facts["Interlace"].endswith(f"({video['interlace']['pictures']} pictures)")
+    levels = video["levels"]["y"]
+    assert framing_facts["Levels"].startswith(f"Y {levels['minimum']}–{levels['maximum']}")
+    assert framing_facts["Range"] == "limited, the levels agree"
+    captions = _facts(page, "Captions")
+    assert captions == {"Captions": "yes", "In the video (A/53)": "CEA-608 (field 1), from 0.00 s"}
+    assert _facts(page, "GOP")["Keyframes"] == str(video["gop"]["keyframes"])
+    page.screenshot("file-framing")
+    page.clean()
+
+
+def test_the_file_page_shows_hdr_and_what_a_cut_short_file_lacks(
+    page: WatchedPage, depth: Demo
+) -> None:
+    page.page.goto(depth.url(f"/console/tasks/{depth.tasks[HDR_CUT]}"))
+    results = _results(depth, HDR_CUT)
+    info, hdr = results["file_info"], results["video_analysis"]["hdr"]
+    assert info["truncated"] and hdr["format"] == "HDR10"
+    assert _facts(page, "Container")["Truncated"] == (
+        f"yes: {info['bytes_missing']:,} bytes and {info['seconds_missing']:.2f} s of media "
+        f"missing; plays to {info['playable_until']:.3f} s"
+    )
+    colour = _facts(page, "Colour and HDR")
+    assert colour["Dynamic range"] == "HDR10"
+    assert colour["Transfer"] == "smpte2084"
+    assert colour["Content light"] == "MaxCLL 1000 cd/m², MaxFALL 400 cd/m²"
+    assert colour["Mastering display"].splitlines() == [
+        "R (0.680, 0.320) G (0.265, 0.690) B (0.150, 0.060)",
+        "white (0.3127, 0.3290)",
+        "0.005–1000 cd/m²",
+    ]
+    assert colour["HDR metadata from"] == "bitstream SEI"
+    expect(page.page.locator("table.checks")).to_contain_text("TRUNCATED_FILE")
+    page.clean()
+
+
+def test_at_the_sampled_depth_the_timeline_says_what_was_not_measured(
+    page: WatchedPage, demo: Demo
+) -> None:
+    page.page.goto(demo.url(f"/console/tasks/{demo.tasks['black-and-frozen.mp4']}"))
+    for kind in ("flashes", "cuts"):
+        expect(_lane(page, kind)).to_contain_text("not measured: every-frame depth only")
+        expect(_lane(page, kind).locator("rect.segment, line.mark")).to_have_count(0)
+    expect(_lane(page, "framing")).to_contain_text("none")
+    assert _facts(page, "Picture")["Not measured"] == (
+        "flashes, shots, ti, interlace: every-frame depth only"
+    )
     page.clean()
 
 
@@ -330,6 +514,10 @@ def test_hostile_text_in_a_received_callback_stays_text(page: WatchedPage, demo:
         {"code": "X", "severity": "error", "message": hostile, "value": hostile, "limit": None}
     ]
     results["video_analysis"] = {**results["video_analysis"], "codec": hostile}
+    results["audio_tracks"] = [
+        {**track, "language": hostile, "channel_layout": hostile}
+        for track in results["audio_tracks"]
+    ]
     results["thumbnails"] = None  # no pictures are stored for this task id
     body = {
         **payload,
@@ -350,17 +538,19 @@ def test_hostile_text_in_a_received_callback_stays_text(page: WatchedPage, demo:
             == 0
         )
     expect(page.page.locator("table.checks")).to_contain_text(hostile)
+    expect(page.page.locator("table.audio-tracks")).to_contain_text(hostile)
     page.clean()
 
 
 # ----------------------------------------------------------------- phone
 
 
-def test_pages_fit_a_phone(browser: Browser, demo: Demo) -> None:
+def test_pages_fit_a_phone(browser: Browser, demo: Demo, depth: Demo) -> None:
     phone = open_page(browser, PHONE)
     try:
         file_page = ("file", f"/console/tasks/{demo.tasks['black-and-frozen.mp4']}")
-        for name, path in [*_pages(demo)[:2], file_page]:
+        depth_page = ("file-framing", f"/console/tasks/{depth.tasks[FRAMING]}")
+        for name, path in [*_pages(demo)[:2], depth_page, file_page]:
             phone.page.goto(demo.url(path), wait_until="networkidle")
             overflow = phone.page.evaluate(
                 "document.documentElement.scrollWidth - window.innerWidth"
@@ -432,6 +622,53 @@ def test_the_html_report_opens_from_a_file(
     page.page.locator("#rows a", has_text="spot-final.mp4").click()
     assert page.page.url.endswith("#file-3")
     page.screenshot("report")
+    page.clean()
+
+
+def test_the_html_report_shows_the_picture_depth_and_every_audio_track(
+    page: WatchedPage, depth_files: dict[str, Path], tmp_path: Path
+) -> None:
+    report = tmp_path / "depth.html"
+    sources = [str(depth_files[FLASHING]), str(depth_files[FRAMING])]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mp4_small_analyser.cli",
+            "analyse",
+            "--every-frame",
+            "--json",
+            "--html",
+            str(report),
+            *sources,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    flashing, framing = (item["results"] for item in json.loads(done.stdout))
+
+    page.page.goto(report.as_uri(), wait_until="load")
+    assert page.foreign_requests("file://") == []
+    first, second = page.page.locator("#file-1"), page.page.locator("#file-2")
+    flash_lane = first.locator('svg[data-lane="flashes"]')
+    expect(flash_lane.locator("rect.segment-flash")).to_have_count(
+        len(flashing["video_analysis"]["flashes"]["failing_segments"])
+    )
+    expect(flash_lane.locator("rect.segment-flash-extended")).to_have_count(
+        len(flashing["video_analysis"]["flashes"]["extended_segments"])
+    )
+    expect(first.locator('svg[data-lane="cuts"] line.mark-cuts')).to_have_count(
+        len(flashing["video_analysis"]["shots"]["cuts"])
+    )
+    expect(second.locator('svg[data-lane="framing"] line.mark-framing')).to_have_count(2)
+    expect(second.locator('svg[data-lane="cuts"] line.mark-cuts')).to_have_count(len(FRAMING_CUTS))
+    languages = second.locator("table.audio-tracks tbody tr td:nth-child(2)").all_inner_texts()
+    assert languages == [track["language"] for track in framing["audio_tracks"]]
+    expect(second.locator(".fact-group", has_text="Captions")).to_contain_text("CEA-608")
+    expect(first.locator(".fact-group", has_text="Flashes")).to_contain_text("fail")
+    page.screenshot("report-depth")
     page.clean()
 
 

@@ -170,6 +170,14 @@ def test_notes_name_their_track_and_keep_it_when_judged_again() -> None:
     assert messages[2].startswith("The audio track 1 is longer than 600 s: only its first 600 s")
 
 
+KEYFRAMES_TOO_SPARSE = {
+    "depth": "keyframes",
+    "frames_decoded": 1,
+    "max_gap": 3.0,
+    "unmeasured": [{"measure": "frozen", "cause": "sparse", "reason": "needs a picture every 1 s"}],
+}
+
+
 def test_every_built_in_check_is_produced_somewhere() -> None:
     """Each code a profile may change under `intrinsic:` is reachable by judging alone."""
     mismatch = [ColourMismatch(field="transfer", container="16", bitstream="1")]
@@ -181,6 +189,7 @@ def test_every_built_in_check_is_produced_somewhere() -> None:
         (results(a={"channels_silent": [0], "loudness_range_blocks": 12}), None),
         (results(v={"hdr": pq(mismatches=mismatch), "bit_depth": 8}), None),
         (results(), AnalysisOptions(black_min_duration=4.0)),
+        (results(v={"sampling": KEYFRAMES_TOO_SPARSE, "frozen_percentage": None}), None),
     ]
     notes = [metrics_unavailable("audio", "x", 1), analysis_truncated("video", 1.0)]
     profile = LIBRARY.from_object(

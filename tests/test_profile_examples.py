@@ -7,7 +7,7 @@ from pathlib import Path
 from mp4_small_analyser.analysis.judging import ProfileLibrary, judge
 from mp4_small_analyser.models import Results
 from mp4_small_analyser.options import AnalysisOptions
-from tests.judging_builders import results
+from tests.judging_builders import every_frame_measures, results
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "profiles"
 LIBRARY = ProfileLibrary()
@@ -24,10 +24,26 @@ def failing(judged_results: Results, profile: object) -> list[str]:
     return [c.code for c in judged.checks if c.severity != "info"]
 
 
+EVERY_FRAME = every_frame_measures()
+AS_ASKED = AnalysisOptions(black_min_duration=1.0, video_every_frame=True)
+
+
 def test_a_compliant_hd_spot_passes_with_black_at_head_and_tail() -> None:
-    spot = ad(v={"black_segments": [(0.0, 1.0), (29.0, 30.0)], "black_percentage": 6.7})
-    judged = judge(spot, AD, options=AnalysisOptions(black_min_duration=1.0))
+    spot = ad(
+        v={"black_segments": [(0.0, 1.0), (29.0, 30.0)], "black_percentage": 6.7, **EVERY_FRAME}
+    )
+    judged = judge(spot, AD, options=AS_ASKED)
     assert judged.verdict.status == "pass", judged.checks
+    assert judged.verdict.not_judged == []
+
+
+def test_the_hd_spec_fails_flashing_and_interlaced_pictures() -> None:
+    flashing = {"passed": False, "peak_frequency": 10.0}
+    spot = ad(v={**EVERY_FRAME, "flashes": {**EVERY_FRAME["flashes"], **flashing}})
+    assert failing(spot, AD) == ["FLASH_RISK"]
+    interlaced = {"detected": "tff", "mismatch": "interlaced_flagged_progressive"}
+    spot = ad(v={**EVERY_FRAME, "interlace": {**EVERY_FRAME["interlace"], **interlaced}})
+    assert sorted(failing(spot, AD)) == ["INTERLACE_MISMATCH", "PROGRESSIVE_SCAN"]
 
 
 def test_black_inside_the_spot_fails_it() -> None:

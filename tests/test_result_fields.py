@@ -343,6 +343,7 @@ def test_every_field_of_a_full_result_is_pinned(programme: Path) -> None:
                 # Mid-grey texture for 5 s of 8, black for 3 s.
                 "brightness": Between(0.2, 0.45),
                 "contrast": Between(0.02, 0.2),
+                **picture_depth_fields(every_frame=False),
                 "quality_score": unit_interval,
                 "quality": quality(
                     (
@@ -440,6 +441,124 @@ def programme_audio_fields() -> dict[str, object]:
     }
 
 
+def picture_depth_fields(every_frame: bool) -> dict[str, object]:
+    """The programme's framing, levels, SI/TI, shots, scan and flashes: a full 320x240
+    picture, limited-range black at code 16, cuts into and out of the black stretch."""
+    full_frame = {"x": equals(0), "y": equals(0), "width": equals(WIDTH), "height": equals(HEIGHT)}
+
+    def channel_levels(minimum: Expectation, p1: Expectation) -> dict[str, object]:
+        return {
+            "minimum": minimum,
+            **dict.fromkeys(("low", "average", "high"), Between(16.0, 240.0)),
+            "maximum": Between(128, 240),
+            "p1": p1,
+            **dict.fromkeys(("p10", "p50", "p90", "p99"), Between(16, 240)),
+        }
+
+    frames = round(SECONDS * FPS)
+    sampled_fields: dict[str, object] = {
+        "active_area": {
+            **full_frame,
+            "bars": dict.fromkeys(("top", "bottom", "left", "right"), equals(0)),
+            "bar_share": equals(0.0),
+            "kind": equals("full"),
+            "active_aspect_ratio": Near(WIDTH / HEIGHT, 1e-4),
+            "stable": equals(True),
+            # Black pictures have no active area: the framing runs on through them.
+            "segments": [
+                {"start": equals(0.0), "end": equals(SECONDS), **full_frame, "kind": equals("full")}
+            ],
+        },
+        "levels": {
+            # Black is video-range 16 in 3 s of 8: the 1st percentile too.
+            "y": channel_levels(equals(16), equals(16)),
+            "u": channel_levels(Between(16, 128), Between(16, 128)),
+            "v": channel_levels(Between(16, 128), Between(16, 128)),
+            "out_of_range_mean": equals(0.0),
+            "out_of_range_max": equals(0.0),
+            "out_of_range_pictures": equals(0.0),
+            "range_flag": equals("limited"),
+            "range_verdict": equals("consistent"),
+        },
+        # A natural texture's Sobel spread, black pictures 0 in the mean.
+        "si_mean": Between(15.0, 60.0),
+        "si_max": Between(30.0, 90.0),
+    }
+    if not every_frame:
+        depth_only = ("flashes", "shots", "ti", "interlace")
+        return sampled_fields | {
+            "interlace": is_none,
+            "shots": is_none,
+            "ti_mean": is_none,
+            "ti_max": is_none,
+            "flashes": is_none,
+            "sampling": {
+                "depth": equals("sampled"),
+                # Lossless x264 here has no B-frames: every frame is decoded, 2 a second measured.
+                "frames_decoded": equals(frames),
+                "max_gap": Near(SAMPLE_INTERVAL, 0.05),
+                "unmeasured": [
+                    {"measure": equals(name), "cause": equals("depth"), "reason": is_text}
+                    for name in depth_only
+                ],
+            },
+        }
+    pictures = math.ceil(frames / 13)  # an idet triplet every 13 frames (coprime with 2, 3, 5)
+    counts = dict.fromkeys(("tff", "bff", "progressive", "undetermined"), Between(0, pictures))
+    return sampled_fields | {
+        "interlace": {
+            # Still or black pictures show no fields: undetermined, or progressive on motion.
+            "detected": lambda scan: scan in ("progressive", "undetermined"),
+            "telecine": equals(False),
+            "signalled_field_order": equals("progressive"),
+            "signalled_interlaced_share": equals(0.0),
+            "pictures": equals(pictures),
+            "single": counts | {"tff": equals(0), "bff": equals(0)},
+            "multi": counts | {"tff": equals(0), "bff": equals(0)},
+            "repeated_fields": {
+                "top": equals(0),
+                "bottom": equals(0),
+                "neither": equals(pictures),
+            },
+            "mismatch": lambda value: value in ("none", None),
+        },
+        "shots": {
+            "cut_count": equals(2),
+            "shot_count": equals(3),
+            "average_shot_length": Near(SECONDS / 3, 0.001),
+            "cuts": [equals(BLACK[0]), equals(BLACK[1])],
+        },
+        # The cut into black is TI's maximum: the texture's spread of levels.
+        "ti_mean": Between(2.0, 15.0),
+        "ti_max": Between(20.0, 60.0),
+        "flashes": {
+            "passed": equals(True),
+            # Into black and out of it 3 s later: one transition in each of those seconds.
+            "peak_frequency": equals(0.5),
+            "red_peak_frequency": equals(0.0),
+            "flashes_per_second": [
+                equals(0.5) if second in (2, 5) else equals(0.0) for second in range(round(SECONDS))
+            ],
+            "red_flashes_per_second": [equals(0.0)] * round(SECONDS),
+            "failing_segments": equals([]),
+            "extended_segments": equals([]),
+            "extended_seconds": equals(0.0),
+            "max_flashing_area": equals(0.0),
+            "display_peak": equals(200.0),
+        },
+        "sampling": {
+            "depth": equals("every_frame"),
+            "frames_decoded": equals(frames),
+            "max_gap": Near(SAMPLE_INTERVAL, 0.05),
+            "unmeasured": equals([]),
+        },
+    }
+
+
+def is_text(actual: object) -> bool:
+    return isinstance(actual, str) and len(actual) > 10
+
+
 def channel(name: str, loudness: float, peaks: tuple[float, float]) -> dict[str, object]:
     return {
         "name": equals(name),
@@ -447,6 +566,16 @@ def channel(name: str, loudness: float, peaks: tuple[float, float]) -> dict[str,
         "true_peak": Between(*peaks),
         "loudness": Near(loudness, 0.5),
     }
+
+
+def test_every_picture_depth_field_of_an_every_frame_analysis_is_pinned(programme: Path) -> None:
+    payload = result_json(programme, AnalysisOptions(video_every_frame=True))
+    results = payload["results"]
+    assert isinstance(results, dict)
+    video = results["video_analysis"]
+    assert isinstance(video, dict)
+    depth = picture_depth_fields(every_frame=True)
+    assert check_fields(depth, {key: video[key] for key in depth}) == []
 
 
 def test_every_field_of_a_lossless_audio_result_is_pinned(lossless_tone: Path) -> None:
@@ -513,6 +642,8 @@ def test_a_probe_leaves_every_measure_null_and_keeps_every_fact(programme: Path)
     measured_video = [
         *("frames_analysed", "black_percentage", "black_segments", "frozen_percentage"),
         *("frozen_segments", "blur", "blockiness", "brightness", "contrast"),
+        *("active_area", "interlace", "levels", "shots", "si_mean", "si_max", "ti_mean"),
+        *("ti_max", "flashes", "sampling"),
     ]
     measured_audio = [
         *("loudness_integrated", "loudness_range", "true_peak", "sample_peak", "max_momentary"),

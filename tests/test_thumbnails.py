@@ -23,6 +23,7 @@ from mp4_small_analyser.analysis.picture.thumbnails import (
 )
 from mp4_small_analyser.analysis.task import run_task, run_task_with_thumbnails
 from mp4_small_analyser.models import CompletedResult, VideoFacts
+from mp4_small_analyser.options import AnalysisOptions
 from tests.mediagen import moving_pattern, write_video
 
 WIDTH, HEIGHT, FPS = 320, 180, 25
@@ -53,8 +54,12 @@ def _decode(data: bytes) -> np.ndarray:
         return pixels
 
 
-def test_stretches_and_contact_sheet_come_with_their_pictures(defect_clip: Path) -> None:
-    output = run_task_with_thumbnails(str(defect_clip))
+@pytest.mark.parametrize("every_frame", [False, True], ids=["sampled", "every_frame"])
+def test_stretches_and_contact_sheet_come_with_their_pictures(
+    defect_clip: Path, every_frame: bool
+) -> None:
+    options = AnalysisOptions(video_every_frame=every_frame)
+    output = run_task_with_thumbnails(str(defect_clip), options=options)
     result = output.result
     assert isinstance(result, CompletedResult)
     thumbnails = result.results.thumbnails
@@ -62,6 +67,11 @@ def test_stretches_and_contact_sheet_come_with_their_pictures(defect_clip: Path)
     images = {image.name: image for image in output.images}
     video = result.results.video_analysis
     assert video is not None and video.black_segments and video.frozen_segments
+    # Every frame decoded once feeds the every-frame measures and the thumbnails alike.
+    assert video.sampling is not None
+    assert video.sampling.depth == ("every_frame" if every_frame else "sampled")
+    assert (video.flashes is not None) is every_frame
+    assert (video.shots is not None) is every_frame
 
     # The black stretch is frozen too (one black picture repeated): three stretches.
     expected = sorted(
@@ -88,6 +98,17 @@ def test_stretches_and_contact_sheet_come_with_their_pictures(defect_clip: Path)
     assert set(images) == {sheet.name, black.name, frozen_black.name, frozen.name}
     assert all(image.data[:2] == b"\xff\xd8" for image in output.images)
     assert all(len(image.data) < 60_000 for image in output.images)
+
+
+def test_both_depths_cut_the_same_samples(defect_clip: Path) -> None:
+    """The frames between samples reach the meters, never the thumbnails."""
+    listed = []
+    for every_frame in (False, True):
+        options = AnalysisOptions(video_every_frame=every_frame)
+        result = run_task_with_thumbnails(str(defect_clip), options=options).result
+        assert isinstance(result, CompletedResult) and result.results.thumbnails is not None
+        listed.append(result.results.thumbnails)
+    assert listed[0] == listed[1]
 
 
 def test_without_thumbnails_nothing_is_cut(defect_clip: Path) -> None:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from av.video.stream import VideoStream
+
 from mp4_small_analyser.analysis.audio.meters import AudioMeters
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
@@ -19,13 +21,14 @@ from mp4_small_analyser.analysis.decode import (
     LumaFrame,
     MediaDecoder,
     TrackDecodeError,
+    VideoPicture,
     open_container,
 )
 from mp4_small_analyser.analysis.judging import ResolvedProfile, judge
 from mp4_small_analyser.analysis.judging.intrinsic import analysis_truncated, metrics_unavailable
 from mp4_small_analyser.analysis.judging.quality import audio_quality, video_quality
 from mp4_small_analyser.analysis.picture.measures import picture_measures
-from mp4_small_analyser.analysis.picture.meter import PictureMeter
+from mp4_small_analyser.analysis.picture.meters import PictureMeters, StreamTraits
 from mp4_small_analyser.analysis.picture.thumbnails import ThumbnailCapture
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.models import (
@@ -122,6 +125,7 @@ def _measure(
             max_duration=options.max_media_duration,
             video_sample_rate=options.video_sample_rate,
             keyframes_only=options.video_keyframes_only,
+            every_frame=options.video_every_frame,
         )
         for index, problem in decoder.setup_errors.items():
             if index == video_index:
@@ -131,7 +135,11 @@ def _measure(
         audio_meters = {
             index: AudioMeters(track.format, options) for index, track in decoder.audio.items()
         }
-        picture = PictureMeter(options) if decoder.video is not None else None
+        picture = (
+            PictureMeters(options, _traits(decoder.video.stream))
+            if decoder.video is not None
+            else None
+        )
         capture = (
             ThumbnailCapture(found.video, _analysed_video(decoder, found))
             if thumbnails and picture is not None and found.video is not None
@@ -139,7 +147,7 @@ def _measure(
         )
         with _InBackground(_frame_consumer(picture, capture)) as add_frame:
             for item in decoder:
-                if isinstance(item, LumaFrame):
+                if isinstance(item, LumaFrame | VideoPicture):
                     add_frame(item)
                 elif isinstance(item, AudioBlock):
                     audio_meters[item.stream_index].add(item.samples)
@@ -156,26 +164,31 @@ def _measure(
             if (reason := decoder.failure(decoder.video)) is not None:
                 measured.notes.append(metrics_unavailable("video", reason))
             else:
-                duration = _analysed_video(decoder, found)
-                measured.video = picture_measures(picture.result(duration))
+                analysed = picture.result(_analysed_video(decoder, found), decoder.video.produced)
+                measured.video = picture_measures(analysed, options)
                 if capture is not None:
-                    measured.thumbnails, measured.images = capture.finish(picture.progress())
+                    # After `result`, which closes the stretches still open at the end.
+                    progress = picture.meter.progress()
+                    measured.thumbnails, measured.images = capture.finish(progress)
                 if decoder.video.truncated:
                     measured.notes.append(analysis_truncated("video", options.max_media_duration))
     return measured
 
 
 def _frame_consumer(
-    picture: PictureMeter | None, capture: ThumbnailCapture | None
-) -> Callable[[LumaFrame], None] | None:
-    """What the background thread does with each sampled frame: meter it, then let the
-    thumbnails see where the meter's stretches stand."""
+    picture: PictureMeters | None, capture: ThumbnailCapture | None
+) -> Callable[[LumaFrame | VideoPicture], None] | None:
+    """What the background thread does with each decoded frame: meter it, then let the
+    thumbnails see where the black/frozen meter's stretches stand. Thumbnails are cut from
+    the samples only (`LumaFrame`s), at every depth: the frames between samples that the
+    every-frame depth also hands over (`VideoPicture`s) go to the meters alone."""
     if picture is None or capture is None:
         return picture.add if picture else None
 
-    def consume(frame: LumaFrame) -> None:
+    def consume(frame: LumaFrame | VideoPicture) -> None:
         picture.add(frame)
-        capture.add(frame, picture.progress())
+        if isinstance(frame, LumaFrame):
+            capture.add(frame, picture.meter.progress())
 
     return consume
 
@@ -196,16 +209,18 @@ class _InBackground:
     frame overlap the decoding of the next. At most `depth` frames wait, bounding memory.
     """
 
-    def __init__(self, consume: Callable[[LumaFrame], None] | None, depth: int = 4) -> None:
+    def __init__(
+        self, consume: Callable[[LumaFrame | VideoPicture], None] | None, depth: int = 4
+    ) -> None:
         self._consume = consume
         self._depth = depth
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picture")
         self._pending: deque[Future[None]] = deque()
 
-    def __enter__(self) -> Callable[[LumaFrame], None]:
+    def __enter__(self) -> Callable[[LumaFrame | VideoPicture], None]:
         return self._submit
 
-    def _submit(self, frame: LumaFrame) -> None:
+    def _submit(self, frame: LumaFrame | VideoPicture) -> None:
         if self._consume is None:
             return
         self._pending.append(self._pool.submit(self._consume, frame))
@@ -218,6 +233,16 @@ class _InBackground:
                 self._pending.popleft().result()
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _traits(stream: VideoStream) -> StreamTraits:
+    context = stream.codec_context
+    aspect = context.sample_aspect_ratio
+    return StreamTraits(
+        frame_rate=float(stream.average_rate or 25),
+        sample_aspect_ratio=float(aspect) if aspect else 1.0,
+        field_order=int(context.field_order),
+    )
 
 
 def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:

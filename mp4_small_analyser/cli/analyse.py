@@ -76,6 +76,11 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--fast", action="store_true", help="picture metrics on keyframes only (much faster)"
     )
     analyse.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="decode every frame: flashes (BT.1702), shot cuts, TI, interlace (about 3x slower)",
+    )
+    analyse.add_argument(
         "--max-duration",
         type=float,
         metavar="SECONDS",
@@ -162,6 +167,7 @@ def _given_options(args: argparse.Namespace) -> dict[str, object]:
         "audio_metrics": not args.no_audio_metrics,
         "video_metrics": not args.no_video_metrics,
         "video_keyframes_only": args.fast,
+        "video_every_frame": args.every_frame,
         "max_media_duration": args.max_duration,
     }
     defaults = AnalysisOptions()

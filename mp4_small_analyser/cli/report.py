@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from mp4_small_analyser.cli.picture_lines import picture_depth_lines
 from mp4_small_analyser.models import CompletedResult, FailedResult, QualityScore, Verdict
 
 TaskResult = CompletedResult | FailedResult
@@ -107,6 +108,7 @@ def _report_lines(result: CompletedResult) -> list[tuple[str, str]]:
                 f"{video.frames_analysed} frames sampled",
             ]
             lines.append(("picture", _join(picture)))
+        lines.extend((label, facts) for label, facts in picture_depth_lines(video) if facts)
     if audio is not None:
         lines.append(
             (

@@ -16,6 +16,22 @@ from mp4_small_analyser.models.audio import (
 from mp4_small_analyser.models.base import Segment
 from mp4_small_analyser.models.captions import Captions, EmbeddedCaptions, TextTrack
 from mp4_small_analyser.models.container import FileInfo, Track
+from mp4_small_analyser.models.picture import (
+    ActiveArea,
+    Bars,
+    ChannelLevels,
+    Flashes,
+    FlashSegment,
+    FramingSegment,
+    Interlace,
+    Levels,
+    PictureDepth,
+    PictureSampling,
+    RepeatedFields,
+    ScanCounts,
+    Shots,
+    Unmeasured,
+)
 from mp4_small_analyser.models.results import Check, Results
 from mp4_small_analyser.models.scoring import QualityScore
 from mp4_small_analyser.models.task import (
@@ -47,10 +63,13 @@ from mp4_small_analyser.models.video import (
 )
 
 __all__ = [
+    "ActiveArea",
     "AudioAnalysis",
     "AudioFacts",
     "AudioMeasures",
+    "Bars",
     "Captions",
+    "ChannelLevels",
     "ChannelMeasures",
     "Check",
     "Clipping",
@@ -63,22 +82,33 @@ __all__ = [
     "EmbeddedCaptions",
     "FailedResult",
     "FileInfo",
+    "FlashSegment",
+    "Flashes",
+    "FramingSegment",
     "Gop",
     "Hdr",
     "ImageFile",
+    "Interlace",
+    "Levels",
     "MasteringDisplay",
     "Metadata",
+    "PictureDepth",
     "PictureMeasures",
+    "PictureSampling",
     "QualityScore",
+    "RepeatedFields",
     "Results",
+    "ScanCounts",
     "Segment",
     "Severity",
     "SeverityCounts",
+    "Shots",
     "StretchThumbnail",
     "TaskResult",
     "TextTrack",
     "Thumbnails",
     "Track",
+    "Unmeasured",
     "Verdict",
     "VerdictStatus",
     "VideoAnalysis",

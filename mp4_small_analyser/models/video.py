@@ -7,6 +7,14 @@ from typing import Literal
 from pydantic import Field
 
 from mp4_small_analyser.models.base import Model, Segment
+from mp4_small_analyser.models.picture import (
+    ActiveArea,
+    Flashes,
+    Interlace,
+    Levels,
+    PictureSampling,
+    Shots,
+)
 from mp4_small_analyser.models.scoring import QualityScore, Scored, scored
 
 
@@ -119,6 +127,20 @@ class PictureMeasures(Model):
     blockiness: float | None = None
     brightness: float | None = None
     contrast: float | None = None
+    active_area: ActiveArea | None = None
+    interlace: Interlace | None = None
+    levels: Levels | None = None
+    shots: Shots | None = None
+    si_mean: float | None = Field(
+        None, description="ITU-T P.910 spatial information, mean over the sampled pictures."
+    )
+    si_max: float | None = None
+    ti_mean: float | None = Field(
+        None, description="ITU-T P.910 temporal information, mean over the frames (every_frame)."
+    )
+    ti_max: float | None = None
+    flashes: Flashes | None = None
+    sampling: PictureSampling | None = None
 
 
 class VideoAnalysis(Scored, PictureMeasures, VideoFacts):

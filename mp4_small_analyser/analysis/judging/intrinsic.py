@@ -26,6 +26,7 @@ from .file_integrity import (
     truncated,
 )
 from .finding import Finding
+from .picture_findings import sparse_sampling
 
 NOTE_CODES = frozenset({"METRICS_UNAVAILABLE", "ANALYSIS_TRUNCATED"})
 """Known only while analysing; stored with the result and carried over by later judgements."""
@@ -147,6 +148,11 @@ REGISTRY: Mapping[str, Intrinsic] = {
             f"{MIN_LOUDNESS_RANGE_BLOCKS} short-term values.",
         ),
         Intrinsic(
+            "SPARSE_SAMPLING",
+            {None: "info"},
+            "Picture measures left null: the analysed pictures were too far apart (--fast).",
+        ),
+        Intrinsic(
             "ANALYSIS_OPTIONS_DIFFER",
             {None: "warning"},
             "The result was analysed with other options than the profile's `analysis` asks for.",
@@ -165,6 +171,7 @@ _EMITTERS: tuple[Callable[[Results], Iterator[Finding]], ...] = (
     loudness_range_basis,
     colour_mismatch,
     hdr_metadata,
+    sparse_sampling,
 )
 
 

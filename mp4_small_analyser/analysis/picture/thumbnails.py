@@ -1,5 +1,8 @@
 """Thumbnails cut from the frames the picture meter samples: no second decode.
 
+At the every-frame depth too only the samples (`LumaFrame`s) are cut from, so
+both depths show the same instants.
+
 A contact sheet takes the first sampled frame at or after each of
 `CONTACT_SHEET_TILES` instants spread evenly over the analysed video (the last
 frame for an instant after the last sample); each

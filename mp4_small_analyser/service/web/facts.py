@@ -1,41 +1,73 @@
 """The facts of a result as labelled lines, with their units: what the file page tabulates.
 
-A value that was not measured is left out rather than shown as zero.
+A value that was not measured is left out rather than shown as zero. Every audio
+track gets a row of the audio table and a group of its own, not only the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mp4_small_analyser.models import (
     AudioAnalysis,
     CompletedResult,
     FileInfo,
-    Segment,
+    Results,
     VideoAnalysis,
 )
+from mp4_small_analyser.service.web.fact_format import (
+    Fact,
+    bit_rate,
+    byte_count,
+    number,
+    present,
+    seconds,
+    share,
+    track_name,
+    unit,
+)
+from mp4_small_analyser.service.web.picture_facts import flash_facts, framing_facts, picture_facts
+from mp4_small_analyser.service.web.stream_facts import caption_facts, colour_facts, gop_facts
 
 
 @dataclass(frozen=True)
 class FactGroup:
     title: str
-    facts: list[tuple[str, str]]
+    facts: list[Fact]
+
+
+@dataclass(frozen=True)
+class AudioRow:
+    """One audio track in the audio table: what tells tracks apart and how loud each is."""
+
+    index: int | None
+    language: str | None
+    codec: str
+    channels: str | None
+    sample_rate: int | None
+    loudness: float | None
+    """Integrated, LUFS."""
+    loudness_range: float | None
+    true_peak: float | None
+    silence: float | None
+    """Percent of the track."""
 
 
 def fact_groups(result: CompletedResult) -> list[FactGroup]:
     results = result.results
     groups = [FactGroup("Container", _container(results.file_info))]
-    if results.video_analysis is not None:
-        groups.append(FactGroup("Video track", _video(results.video_analysis)))
-        picture = _picture(results.video_analysis)
-        if picture:
-            groups.append(FactGroup("Picture", picture))
-    if results.audio_analysis is not None:
-        groups.append(FactGroup("Audio track", _audio(results.audio_analysis)))
-        loudness = _loudness(results.audio_analysis)
-        if loudness:
-            groups.append(FactGroup("Loudness and audio", loudness))
+    video = results.video_analysis
+    if video is not None:
+        groups.append(FactGroup("Video track", _video(video)))
+        groups.append(FactGroup("Colour and HDR", colour_facts(video.color, video.hdr)))
+        groups.append(FactGroup("GOP", gop_facts(video.gop)))
+        groups.append(FactGroup("Picture", picture_facts(video)))
+        groups.append(FactGroup("Framing, scan and levels", framing_facts(video)))
+        groups.append(FactGroup("Flashes (ITU-R BT.1702)", flash_facts(video.flashes)))
+    groups.append(FactGroup("Captions", caption_facts(results.captions)))
+    tracks = _audio_tracks(results)
+    for audio in tracks:
+        groups.append(FactGroup(_audio_title(audio, len(tracks)), _audio(audio)))
     metadata = result.metadata
     processing = [
         ("Mode", metadata.mode),
@@ -46,16 +78,40 @@ def fact_groups(result: CompletedResult) -> list[FactGroup]:
         ("Analyser version", metadata.version),
     ]
     groups.append(FactGroup("Processing", processing))
-    return groups
+    return [group for group in groups if group.facts]
 
 
-def _container(info: FileInfo) -> list[tuple[str, str]]:
-    return _present(
+def audio_rows(results: Results) -> list[AudioRow]:
+    return [
+        AudioRow(
+            index=audio.index,
+            language=audio.language,
+            codec=" ".join(filter(None, [audio.codec, audio.profile])),
+            channels=_channels(audio),
+            sample_rate=audio.sample_rate,
+            loudness=audio.loudness_integrated,
+            loudness_range=audio.loudness_range,
+            true_peak=audio.true_peak,
+            silence=audio.silence_percentage,
+        )
+        for audio in _audio_tracks(results)
+    ]
+
+
+def _audio_tracks(results: Results) -> list[AudioAnalysis]:
+    """Every audio track; a result stored before `audio_tracks` existed has its first only."""
+    if results.audio_tracks:
+        return results.audio_tracks
+    return [results.audio_analysis] if results.audio_analysis is not None else []
+
+
+def _container(info: FileInfo) -> list[Fact]:
+    return present(
         [
             ("Format", info.format),
-            ("Size", _bytes(info.file_size)),
-            ("Duration", _seconds(info.duration)),
-            ("Bit rate", _bit_rate(info.bit_rate)),
+            ("Size", byte_count(info.file_size)),
+            ("Duration", seconds(info.duration)),
+            ("Bit rate", bit_rate(info.bit_rate)),
             (
                 "Brands",
                 ", ".join(dict.fromkeys(filter(None, [info.major_brand, *info.compatible_brands]))),
@@ -64,27 +120,22 @@ def _container(info: FileInfo) -> list[tuple[str, str]]:
             ("Fragmented", "yes" if info.fragmented else "no"),
             ("Tracks", str(info.track_count)),
             ("Created", info.creation_time.isoformat() if info.creation_time else None),
+            ("Truncated", _truncation(info)),
         ]
     )
 
 
-def _video(video: VideoAnalysis) -> list[tuple[str, str]]:
-    color = video.color
-    colour = (
-        ", ".join(
-            f"{label} {value}"
-            for label, value in (
-                ("primaries", color.primaries),
-                ("transfer", color.transfer),
-                ("matrix", color.matrix),
-                ("range", color.range),
-            )
-            if value
-        )
-        if color
-        else None
-    )
-    return _present(
+def _truncation(info: FileInfo) -> str | None:
+    if not info.truncated:
+        return None
+    text = f"yes: {info.bytes_missing:,} bytes and {info.seconds_missing:.2f} s of media missing"
+    if info.playable_until is not None:
+        text += f"; plays to {info.playable_until:.3f} s"
+    return text
+
+
+def _video(video: VideoAnalysis) -> list[Fact]:
+    return present(
         [
             ("Codec", " ".join(filter(None, [video.codec, video.profile]))),
             ("Level", str(video.level) if video.level is not None else None),
@@ -92,17 +143,15 @@ def _video(video: VideoAnalysis) -> list[tuple[str, str]]:
             ("Display aspect", video.display_aspect_ratio),
             ("Frame rate", _frame_rate(video)),
             ("Frames", f"{video.frame_count:,}" if video.frame_count is not None else None),
-            ("Duration", _seconds(video.duration)),
-            ("Bit rate", _bit_rate(video.bit_rate)),
+            ("Duration", seconds(video.duration)),
+            ("Bit rate", bit_rate(video.bit_rate)),
             (
                 "Pixel format",
                 f"{video.pixel_format} ({video.bit_depth}-bit)"
                 if video.pixel_format and video.bit_depth
                 else video.pixel_format,
             ),
-            ("Colour", colour),
             ("Rotation", f"{video.rotation}°" if video.rotation else None),
-            ("Keyframe interval", _seconds(video.keyframe_interval)),
             ("Encrypted", "yes" if video.encrypted else None),
         ]
     )
@@ -112,52 +161,38 @@ def _frame_rate(video: VideoAnalysis) -> str | None:
     if not video.frame_rate:
         return None
     variable = " (variable)" if video.variable_frame_rate else ""
-    return f"{_number(video.frame_rate)} fps{variable}"
+    return f"{number(video.frame_rate)} fps{variable}"
 
 
-def _picture(video: VideoAnalysis) -> list[tuple[str, str]]:
-    return _present(
-        [
-            ("Frames sampled", str(video.frames_analysed) if video.frames_analysed else None),
-            ("Black", _share(video.black_percentage, video.black_segments)),
-            ("Frozen", _share(video.frozen_percentage, video.frozen_segments)),
-            ("Blur", f"{video.blur:.2f} px" if video.blur is not None else None),
-            ("Blockiness", _number(video.blockiness, 2)),
-            ("Brightness", _number(video.brightness, 3)),
-            ("Contrast", _number(video.contrast, 3)),
-        ]
-    )
+def _audio_title(audio: AudioAnalysis, tracks: int) -> str:
+    if tracks == 1 and audio.language is None:
+        return "Audio track"
+    return track_name(audio).capitalize()
 
 
-def _audio(audio: AudioAnalysis) -> list[tuple[str, str]]:
-    return _present(
+def _channels(audio: AudioAnalysis) -> str | None:
+    if audio.channels and audio.channel_layout:
+        return f"{audio.channels} ({audio.channel_layout})"
+    return str(audio.channels) if audio.channels else None
+
+
+def _audio(audio: AudioAnalysis) -> list[Fact]:
+    clipping = audio.clipping
+    return present(
         [
             ("Codec", " ".join(filter(None, [audio.codec, audio.profile]))),
             ("Sample rate", f"{audio.sample_rate:,} Hz" if audio.sample_rate else None),
-            (
-                "Channels",
-                f"{audio.channels} ({audio.channel_layout})"
-                if audio.channels and audio.channel_layout
-                else str(audio.channels or "") or None,
-            ),
-            ("Bit rate", _bit_rate(audio.bit_rate)),
-            ("Duration", _seconds(audio.duration)),
+            ("Channels", _channels(audio)),
+            ("Bit rate", bit_rate(audio.bit_rate)),
+            ("Duration", seconds(audio.duration)),
             ("Encrypted", "yes" if audio.encrypted else None),
-        ]
-    )
-
-
-def _loudness(audio: AudioAnalysis) -> list[tuple[str, str]]:
-    clipping = audio.clipping
-    return _present(
-        [
-            ("Integrated loudness", _unit(audio.loudness_integrated, "LUFS")),
-            ("Loudness range", _unit(audio.loudness_range, "LU")),
-            ("True peak", _unit(audio.true_peak, "dBTP")),
-            ("Sample peak", _unit(audio.sample_peak, "dBFS")),
-            ("Max momentary", _unit(audio.max_momentary, "LUFS")),
-            ("Max short-term", _unit(audio.max_short_term, "LUFS")),
-            ("Silence", _share(audio.silence_percentage, audio.silence_segments)),
+            ("Integrated loudness", unit(audio.loudness_integrated, "LUFS")),
+            ("Loudness range", unit(audio.loudness_range, "LU")),
+            ("True peak", unit(audio.true_peak, "dBTP")),
+            ("Sample peak", unit(audio.sample_peak, "dBFS")),
+            ("Max momentary", unit(audio.max_momentary, "LUFS")),
+            ("Max short-term", unit(audio.max_short_term, "LUFS")),
+            ("Silence", share(audio.silence_percentage, audio.silence_segments)),
             (
                 "Clipping",
                 f"{clipping.count:,} samples in {clipping.runs:,} runs" if clipping else None,
@@ -180,39 +215,3 @@ def _loudness(audio: AudioAnalysis) -> list[tuple[str, str]]:
             ),
         ]
     )
-
-
-def _present(facts: Sequence[tuple[str, str | None]]) -> list[tuple[str, str]]:
-    return [(label, value) for label, value in facts if value]
-
-
-def _share(percentage: float | None, segments: list[Segment] | None) -> str | None:
-    if percentage is None:
-        return None
-    count = len(segments or [])
-    return f"{percentage:.1f} % ({count} stretch{'es' if count != 1 else ''})"
-
-
-def _number(value: float | None, digits: int = 3) -> str | None:
-    if value is None:
-        return None
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
-
-
-def _unit(value: float | None, unit: str) -> str | None:
-    return None if value is None else f"{value:.1f} {unit}"
-
-
-def _seconds(value: float | None) -> str | None:
-    return None if value is None else f"{value:.3f} s"
-
-
-def _bit_rate(value: int | None) -> str | None:
-    return None if not value else f"{value / 1000:,.0f} kbit/s"
-
-
-def _bytes(value: int) -> str:
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if value >= size:
-            return f"{value / size:.1f} {unit} ({value:,} bytes)"
-    return f"{value} bytes"

@@ -18,13 +18,14 @@ from mp4_small_analyser.models import (
     CompletedResult,
     FailedResult,
     Results,
-    Segment,
     Thumbnails,
     Verdict,
 )
-from mp4_small_analyser.service.web.facts import FactGroup, fact_groups
+from mp4_small_analyser.service.web.fact_format import track_name
+from mp4_small_analyser.service.web.facts import AudioRow, FactGroup, audio_rows, fact_groups
 from mp4_small_analyser.service.web.profiles import ProfileView
 from mp4_small_analyser.service.web.rows import parsed_result
+from mp4_small_analyser.service.web.timeline import Timeline, timeline
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -39,6 +40,8 @@ class LoudnessPlot(BaseModel):
     true_peak: float | None = None
     ceiling: float | None = None
     profile: str | None = None
+    track: str | None = None
+    """Which audio track, when the file has several (the first is plotted)."""
 
 
 class BitRatePlot(BaseModel):
@@ -53,28 +56,6 @@ class BitRatePlot(BaseModel):
 class PlotData(BaseModel):
     loudness: LoudnessPlot | None = None
     bit_rate: BitRatePlot | None = None
-
-
-@dataclass(frozen=True)
-class Lane:
-    label: str
-    kind: str
-    """CSS class of its segments: silence, black, frozen (later flash, letterbox)."""
-    segments: list[Segment]
-    measured: bool
-
-
-@dataclass(frozen=True)
-class Timeline:
-    duration: float
-    lanes: list[Lane]
-
-    def ticks(self) -> list[float]:
-        """Round instants for the axis, five to ten of them."""
-        for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800):
-            if self.duration / step <= 10:
-                return [i * step for i in range(int(self.duration / step) + 1)]
-        return [0.0, self.duration]
 
 
 @dataclass(frozen=True)
@@ -95,6 +76,7 @@ class FileView:
     """The stored payload, pretty-printed, when it is not a task result."""
     checks: list[Check] = field(default_factory=list)
     facts: list[FactGroup] = field(default_factory=list)
+    audio: list[AudioRow] = field(default_factory=list)
     plots: PlotData = field(default_factory=PlotData)
     timeline: Timeline | None = None
     thumbnails: Thumbnails | None = None
@@ -137,8 +119,9 @@ def completed_view(
         completed=result,
         checks=sorted(results.checks, key=lambda check: SEVERITY_ORDER[check.severity]),
         facts=fact_groups(result),
+        audio=audio_rows(results),
         plots=PlotData(loudness=_loudness(results, profile), bit_rate=_bit_rate(results)),
-        timeline=_timeline(results),
+        timeline=timeline(results),
         thumbnails=results.thumbnails,
         scores=_scores(results),
     )
@@ -156,6 +139,7 @@ def _loudness(results: Results, profile: ProfileView | None) -> LoudnessPlot | N
         true_peak=audio.true_peak,
         ceiling=profile.true_peak_max if profile else None,
         profile=results.profile,
+        track=track_name(audio) if len(results.audio_tracks) > 1 else None,
     )
 
 
@@ -166,38 +150,6 @@ def _bit_rate(results: Results) -> BitRatePlot | None:
     return BitRatePlot(
         series=video.bit_rate_series, mean=video.bit_rate, peak_1s=video.bit_rate_peak_1s
     )
-
-
-def _timeline(results: Results) -> Timeline | None:
-    video, audio = results.video_analysis, results.audio_analysis
-    duration = results.file_info.duration or max(
-        (track.duration or 0.0 for track in (video, audio) if track is not None), default=0.0
-    )
-    if duration <= 0:
-        return None
-    lanes = [
-        Lane(
-            "Silence",
-            "silence",
-            audio.silence_segments or [] if audio else [],
-            bool(audio and audio.silence_segments is not None),
-        ),
-        Lane(
-            "Black",
-            "black",
-            video.black_segments or [] if video else [],
-            bool(video and video.black_segments is not None),
-        ),
-        Lane(
-            "Frozen",
-            "frozen",
-            video.frozen_segments or [] if video else [],
-            bool(video and video.frozen_segments is not None),
-        ),
-    ]
-    if not any(lane.measured for lane in lanes):
-        return None
-    return Timeline(duration, lanes)
 
 
 def _scores(results: Results) -> list[ScoreView]:
