@@ -1,8 +1,10 @@
 """Seeded mutants of generated MP4 files, for the fuzz tests.
 
-Four kinds of damage, each reproducible from its seed: bit flips anywhere, a
+Five kinds of damage, each reproducible from its seed: bit flips anywhere, a
 truncation, a box whose size field lies (0, 1, too big, too small, past its
-parent), and a box duplicated in place (its parents' sizes fixed up or not).
+parent), a box duplicated in place (its parents' sizes fixed up or not), and a box
+renamed to rich markup, an emoji code or a terminal escape (its size lying or not), so
+that the error naming it carries hostile text to the report.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ CONTAINERS = {
     b"moof", b"traf", b"sinf", b"schi", b"meta", b"ilst",
 }  # fmt: skip
 """Boxes whose payload is a sequence of boxes (`meta` has a 4-byte header first)."""
-KINDS = ("bit_flips", "truncation", "box_size", "duplicate_box")
+KINDS = ("bit_flips", "truncation", "box_size", "duplicate_box", "hostile_box_type")
+HOSTILE_TYPES = (b"[/] ", b"[/b]", b":x: ", b"\x1b[2J", b"[on ")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ def mutate(data: bytes, kind: str, rng: random.Random) -> bytes:
         return data[: rng.randrange(1, len(data))]
     found = list(boxes(data))
     box = rng.choice(found)
+    if kind == "hostile_box_type":
+        size = rng.choice((box.size, 7, 0xFFFFFFFF))
+        head = struct.pack(">I4s", size, rng.choice(HOSTILE_TYPES))
+        return data[: box.offset] + head + data[box.offset + 8 :]
     if kind == "box_size":
         parent_end = _parent_end(data, box)
         size = rng.choice(

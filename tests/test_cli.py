@@ -88,3 +88,56 @@ def test_schema_command_matches_the_documented_schema() -> None:
     assert json.loads(run.stdout) == task_result_json_schema()
     documented = json.loads((DOCS / "task-result.schema.json").read_text())
     assert documented == task_result_json_schema(), "run: mp4-analyser schema > docs/..."
+
+
+def test_readable_report_prints_hostile_names_and_contents_as_they_are(
+    media: GeneratedMedia, tmp_path: Path
+) -> None:
+    """Names and quoted first bytes are text, never rich markup or emoji codes: `[/]` used to
+    raise MarkupError (a traceback, later results and the summary lost) and `:x:` became ❌."""
+    closing = tmp_path / "[b]closing:x:.txt"
+    closing.write_text("[/]hello :x: [red]world\n")
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    video = tmp_path / "[link=https:x][i]ad :smile:.mp4"
+    video.write_bytes(media.path("h264_aac").read_bytes())
+    escape = tmp_path / "title\x1b]0;pwned\x07.txt"
+    escape.write_text("[/]\n")
+    run = cli("analyse", "--probe", str(closing), str(passwd), str(video), str(escape))
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr + run.stdout, run.stderr
+    out = run.stdout
+    assert f"{closing}  failed: NOT_MP4" in out
+    assert "(it starts with '[/]hello :x: [re')" in out
+    assert "(it starts with 'root:x:0:0:root:')" in out
+    assert f"{video}  completed in" in out
+    assert "\x1b" not in out and "\x07" not in out, "control characters reach the terminal"
+    assert str(escape).replace("\x1b", "\\x1b").replace("\x07", "\\x07") in out
+    assert not {"❌", "😄"} & set(out)
+    assert "4 file(s): 1 completed, 3 failed" in out.splitlines()[-1]
+
+
+def test_judge_report_prints_stored_text_as_it_is(tmp_path: Path) -> None:
+    """A saved result's URL and error are shown as written, whatever markup they hold."""
+    stored = {
+        "status": "failed",
+        "task_id": "t1",
+        "file_url": "https://example.com/[/]:x:.mp4",
+        "processing_time": 0.1,
+        "error": "HTTP 404 for [bold]https://example.com/[/] :warning:",
+        "error_code": "FILE_NOT_FOUND",
+        "metadata": {
+            "processor": "mp4_small_analyser",
+            "version": "0.1.0",
+            "processed_at": "2025-01-01T00:00:00Z",
+        },
+    }
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps([stored]))
+    run = cli("judge", str(saved), "--profile", "web")
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "https://example.com/[/]:x:.mp4  failed: FILE_NOT_FOUND",
+        "  HTTP 404 for [bold]https://example.com/[/] :warning:",
+        "1 file(s): 0 completed, 1 failed",
+    ]

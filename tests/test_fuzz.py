@@ -1,10 +1,13 @@
 """Bounded fuzzing of `mp4-analyser analyse`: damaged MP4s never cost a result (issue 9).
 
-500 seeded mutants (bit flips, truncations, lying box sizes, duplicated boxes) of seven
-small generated files go through the CLI in both modes, as one call each. Every input
-gets a JSON result, in order; none is an INTERNAL_ERROR or a decoder crash (their root
-causes are fixed: damaged data is CORRUPT_FILE, or a track whose metrics are missing);
-stderr holds no traceback; the largest process stays under MEMORY_BOUND.
+500 seeded mutants (bit flips, truncations, lying box sizes, duplicated boxes, boxes
+renamed to markup or escapes) of seven small generated files go through the CLI in both
+modes, as one call each. Every input gets a JSON result, in order; none is an
+INTERNAL_ERROR or a decoder crash (their root causes are fixed: damaged data is
+CORRUPT_FILE, or a track whose metrics are missing); stderr holds no traceback; the
+largest process stays under MEMORY_BOUND. The readable report (the default output) gets
+the same mutants under names full of rich markup and emoji codes: every file keeps its
+lines and the summary counts them all.
 """
 
 from __future__ import annotations
@@ -104,3 +107,38 @@ def test_every_mutant_gets_a_json_result_and_no_traceback(
     assert codes.count(None) >= MUTANTS // 10, "the mutants are not all unreadable"
     peak = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0]) * 1024
     assert peak < MEMORY_BOUND, f"a process peaked at {peak / 2**20:.0f} MiB"
+
+
+HOSTILE_NAME = "[bold red]:x: [link=https:x]{}"
+
+
+@pytest.mark.parametrize("mode", ["full", "probe"])
+def test_every_mutant_gets_its_lines_in_the_readable_report(
+    mutant_paths: list[Path], mode: str, tmp_path: Path
+) -> None:
+    named = []
+    for path in mutant_paths:
+        link = tmp_path / HOSTILE_NAME.format(path.name)
+        link.symlink_to(path)
+        named.append(link)
+    flags = ["--probe"] if mode == "probe" else ["--max-duration", "5"]
+    done = subprocess.run(
+        [sys.executable, "-m", "mp4_small_analyser.cli", "analyse", "--jobs", "2"]
+        + ["--timeout", "60", *flags]
+        + [str(path) for path in named],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr[-3000:]
+    assert "\x1b" not in done.stdout, "control characters reach the terminal"
+    lines = done.stdout.splitlines()
+    heads = [line for line in lines if line.startswith(str(tmp_path))]
+    assert [head.split("  ", 1)[0] for head in heads] == [str(path) for path in named]
+    outcomes = [head.split("  ", 1)[1] for head in heads]
+    failed = [outcome.removeprefix("failed: ") for outcome in outcomes if "failed" in outcome]
+    assert not NEVER & set(failed), failed
+    completed = len(named) - len(failed)
+    assert completed >= MUTANTS // 10, "the mutants are not all unreadable"
+    assert lines[-1].startswith(f"{MUTANTS} file(s): {completed} completed, {len(failed)} failed")

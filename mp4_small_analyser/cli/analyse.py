@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mp4_small_analyser.analysis.judging import ProfileDocument, ResolvedProfile
 from mp4_small_analyser.cli.judge import add_fail_on, exit_status
 from mp4_small_analyser.cli.profiles import EXIT_INVALID, resolve
-from mp4_small_analyser.cli.report import print_report
+from mp4_small_analyser.cli.report import print_report, report_console
 from mp4_small_analyser.models import (
     CompletedResult,
     FailedResult,
@@ -156,7 +156,7 @@ def _analyse(args: argparse.Namespace) -> int:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        print_report(Console(soft_wrap=True), results)
+        print_report(report_console(), results)
     return exit_status(results, args.fail_on)
 
 
@@ -268,11 +268,11 @@ class _progress:
     """A progress bar on stderr when it is a terminal; a no-op otherwise."""
 
     def __init__(self, total: int) -> None:
-        console = Console(stderr=True)
+        console = Console(stderr=True, markup=False, emoji=False, highlight=False)
         self._bar: Progress | None = None
         if console.is_terminal and total > 1:
             self._bar = Progress(
-                TextColumn("analysing"),
+                TextColumn("analysing", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),

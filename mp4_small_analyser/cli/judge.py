@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
 
 from mp4_small_analyser.analysis.judging import FailOn, fails, judge_task
 from mp4_small_analyser.cli.profiles import EXIT_INVALID, resolve
-from mp4_small_analyser.cli.report import print_report
+from mp4_small_analyser.cli.report import print_report, report_console
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 
 EXIT_GATE = 3
@@ -64,7 +63,7 @@ def _judge(args: argparse.Namespace) -> int:
         payload = [result.model_dump(mode="json") for result in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
-        print_report(Console(soft_wrap=True), results)
+        print_report(report_console(), results)
     return exit_status(results, args.fail_on)
 
 

@@ -108,12 +108,12 @@ def wait_for_batch(
     batch_id, total = queued["batch_id"], queued["total_files"]
     deadline = time.monotonic() + timeout
     progress = Progress(
-        TextColumn("batch {task.fields[batch]}"),
+        TextColumn("batch {task.fields[batch]}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed"),
+        TextColumn("{task.fields[failed]} failed", markup=False),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, markup=False, emoji=False, highlight=False),
     )
     with progress:
         bar = progress.add_task("batch", total=total, batch=batch_id, failed=0)
