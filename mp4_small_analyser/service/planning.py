@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlunsplit
 
 from mp4_small_analyser.analysis.judging import ProfileLibrary, builtin_library
+from mp4_small_analyser.analysis.sources.urls import split_url_or_none
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.judging import ProfileReference, ProfileResolver
@@ -110,9 +111,10 @@ def task_id_in_callback(callback_url: str | None) -> str | None:
     """The id at the end of a callback URL ending in `/callback/{id}`: as the original
     design's examples have it, that is the task's id (a command without `task_id` that calls
     back to this service's `/callback/task-777` is task-777, not a second, generated task)."""
-    if not callback_url:
+    parts = split_url_or_none(callback_url) if callback_url else None
+    if parts is None:
         return None
-    head, _, last = urlsplit(callback_url).path.rstrip("/").rpartition("/")
+    head, _, last = parts.path.rstrip("/").rpartition("/")
     task_id = unquote(last)
     if head.rpartition("/")[2] != "callback" or not re.fullmatch(ID_PATTERN, task_id):
         return None
@@ -148,13 +150,15 @@ def _check_unique(task_ids: list[str]) -> None:
 
 
 def _join(base: str, task_id: str) -> str:
-    parts = urlsplit(base)
+    parts = split_url_or_none(base)
+    if parts is None:
+        return base  # check_urls refuses it as INVALID_URL
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}/{quote(task_id)}"))
 
 
 def _with_query(url: str, extra: Sequence[tuple[str, str]]) -> str:
-    if not extra:
+    parts = split_url_or_none(url) if extra else None
+    if parts is None:
         return url
-    parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(extra)
     return urlunsplit(parts._replace(query=urlencode(query)))

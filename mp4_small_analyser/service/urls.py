@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from ipaddress import ip_address
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult
 
 import httpx
 
@@ -19,6 +19,7 @@ from mp4_small_analyser.analysis.sources.netguard import (
     check_url_syntax,
     forbidden_reason,
 )
+from mp4_small_analyser.analysis.sources.urls import split_url
 from mp4_small_analyser.errors import AnalysisError
 from mp4_small_analyser.service.errors import ServiceErrorCode
 
@@ -36,8 +37,12 @@ class UrlChecker:
     _resolved: dict[tuple[str, int], list[IPAddress]] = field(default_factory=dict)
 
     def file_url_problem(self, url: str) -> UrlProblem | None:
-        if urlsplit(url).scheme.lower() == "s3":
-            return self._s3_problem(url)
+        try:
+            parts = split_url(url)
+        except AnalysisError as exc:
+            return UrlProblem(ServiceErrorCode.INVALID_URL, exc.message)
+        if parts.scheme.lower() == "s3":
+            return self._s3_problem(url, parts)
         return self.http_url_problem(url)
 
     def http_url_problem(self, url: str) -> UrlProblem | None:
@@ -60,8 +65,7 @@ class UrlChecker:
                 )
         return None
 
-    def _s3_problem(self, url: str) -> UrlProblem | None:
-        parts = urlsplit(url)
+    def _s3_problem(self, url: str, parts: SplitResult) -> UrlProblem | None:
         if not parts.netloc or not parts.path.strip("/"):
             return UrlProblem(
                 ServiceErrorCode.INVALID_URL, f"Expected s3://bucket/key, got {url!r}"

@@ -14,8 +14,9 @@ import stat
 from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
+from mp4_small_analyser.analysis.sources.urls import shown_url, split_url
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.options import SourceLimits
 
@@ -146,7 +147,8 @@ def open_source(url: str, limits: SourceLimits | None = None) -> ByteSource:
     limits = limits or SourceLimits()
     if not url or not url.strip():
         raise AnalysisError(ErrorCode.INVALID_URL, "Empty file URL")
-    scheme = urlsplit(url).scheme.lower()
+    parts = split_url(url)
+    scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         from mp4_small_analyser.analysis.sources.http import HttpSource
 
@@ -158,7 +160,9 @@ def open_source(url: str, limits: SourceLimits | None = None) -> ByteSource:
         s3_source: ByteSource = S3Source(url, limits)
         return s3_source
     if scheme == "file":
-        return LocalFileSource(unquote(urlsplit(url).path), limits)
+        return LocalFileSource(unquote(parts.path), limits)
     if scheme == "" or (len(scheme) == 1 and os.name == "nt"):
         return LocalFileSource(url, limits)
-    raise AnalysisError(ErrorCode.INVALID_URL, f"Unsupported URL scheme {scheme!r} in {url!r}")
+    raise AnalysisError(
+        ErrorCode.INVALID_URL, f"Unsupported URL scheme {scheme!r} in {shown_url(url)}"
+    )

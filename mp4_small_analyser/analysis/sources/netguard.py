@@ -31,6 +31,7 @@ import httpcore
 import httpx
 
 from mp4_small_analyser import __version__
+from mp4_small_analyser.analysis.sources.urls import shown_url, split_url
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 
 IPAddress = IPv4Address | IPv6Address
@@ -93,20 +94,25 @@ def _embedded_ipv4(address: IPv6Address) -> IPv4Address | None:
 
 def check_url_syntax(url: str) -> None:
     """Raise INVALID_URL unless `url` is an absolute http(s) URL with a host."""
+    split_url(url)
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise AnalysisError(ErrorCode.INVALID_URL, f"Invalid URL {url!r}: {exc}") from None
+        message = f"Invalid URL {shown_url(url)}: {exc}"
+        raise AnalysisError(ErrorCode.INVALID_URL, message) from exc
     if parsed.scheme not in ("http", "https"):
         raise AnalysisError(
-            ErrorCode.INVALID_URL, f"Unsupported URL scheme {parsed.scheme!r} in {url!r}"
+            ErrorCode.INVALID_URL, f"Unsupported URL scheme {parsed.scheme!r} in {shown_url(url)}"
         )
     if not parsed.host:
-        raise AnalysisError(ErrorCode.INVALID_URL, f"URL has no host: {url!r}")
+        raise AnalysisError(ErrorCode.INVALID_URL, f"URL has no host: {shown_url(url)}")
     if not _valid_host(parsed.raw_host.decode("ascii", "replace")):
-        raise AnalysisError(ErrorCode.INVALID_URL, f"Invalid host {parsed.host!r} in {url!r}")
+        host = shown_url(parsed.host)
+        raise AnalysisError(ErrorCode.INVALID_URL, f"Invalid host {host} in {shown_url(url)}")
     if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise AnalysisError(ErrorCode.INVALID_URL, f"Invalid port {parsed.port} in {url!r}")
+        raise AnalysisError(
+            ErrorCode.INVALID_URL, f"Invalid port {parsed.port} in {shown_url(url)}"
+        )
 
 
 def _valid_host(host: str) -> bool:

@@ -9,9 +9,10 @@ imported lazily: it is in the `aws` extra, not needed for local use.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from mp4_small_analyser.analysis.sources.block_cache import BlockCachedSource
+from mp4_small_analyser.analysis.sources.urls import shown_url, split_url
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.options import SourceLimits
 
@@ -20,10 +21,12 @@ _CHANGED = {"PreconditionFailed", "412"}
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+    parts = split_url(url)
     bucket, key = parts.netloc, unquote(parts.path.lstrip("/"))
     if parts.scheme.lower() != "s3" or not bucket or not key:
-        raise AnalysisError(ErrorCode.INVALID_URL, f"Expected s3://bucket/key, got {url!r}")
+        raise AnalysisError(
+            ErrorCode.INVALID_URL, f"Expected s3://bucket/key, got {shown_url(url)}"
+        )
     return bucket, key
 
 
