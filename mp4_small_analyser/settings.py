@@ -15,7 +15,13 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mp4_small_analyser.options import GiB, MiB, SourceLimits
+from mp4_small_analyser.options import (
+    DEFAULT_MAX_EDIT_LIST_ENTRIES,
+    AnalysisOptions,
+    GiB,
+    MiB,
+    SourceLimits,
+)
 from mp4_small_analyser.setting_types import (
     AnalysisTimeout,
     MaxSyncFiles,
@@ -54,6 +60,26 @@ class AnalysisSettings(BaseSettings):
     analysis_timeout: AnalysisTimeout = Field(
         300.0, description="Seconds per file; past it: ANALYSIS_TIMEOUT, worker replaced."
     )
+    max_media_duration: float = Field(
+        3600.0,
+        gt=0,
+        description="The largest options.max_media_duration a request (or profile) may ask "
+        "for, in seconds; more: 422 (CLI: exit 2).",
+    )
+    max_edit_list_entries: int = Field(
+        DEFAULT_MAX_EDIT_LIST_ENTRIES,
+        ge=1,
+        description="Entries of one track's edit list; more: CORRUPT_FILE before decoding.",
+    )
+
+    def duration_problem(self, options: AnalysisOptions) -> str | None:
+        """Why `options` (as a profile completed them) ask to decode too much, or None."""
+        if options.max_media_duration <= self.max_media_duration:
+            return None
+        return (
+            f"max_media_duration {options.max_media_duration:g} s is over the limit of "
+            f"{self.max_media_duration:g} s (MAX_MEDIA_DURATION)"
+        )
 
 
 class Settings(ProfileSettings, AnalysisSettings):
@@ -160,6 +186,7 @@ class Settings(ProfileSettings, AnalysisSettings):
         """Fetch limits of one analysed file under these settings."""
         return SourceLimits(
             max_file_size=self.max_file_size,
+            max_edit_list_entries=self.max_edit_list_entries,
             allow_private_urls=self.allow_private_urls,
             allowed_s3_buckets=self.allowed_s3_buckets,
         )

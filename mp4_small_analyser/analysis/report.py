@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from av.video.stream import VideoStream
 
 from mp4_small_analyser.analysis.audio.meters import AudioMeters
+from mp4_small_analyser.analysis.container.layout import BoxLimits
 from mp4_small_analyser.analysis.container.probe import ProbeResult, probe
 from mp4_small_analyser.analysis.decode import (
     AudioBlock,
@@ -57,12 +58,13 @@ def analyse(
     source: ByteSource,
     options: AnalysisOptions,
     profile: ResolvedProfile,
+    limits: BoxLimits,
     *,
     thumbnails: bool = False,
 ) -> Analysis:
     """The file's results judged by `profile` (`options` already hold its `analysis` block);
     with `thumbnails`, pictures of the sampled frames too."""
-    found = probe(source)
+    found = probe(source, limits)
     measured = _Measured() if options.probe_only else _measure(source, found, options, thumbnails)
     # A quality score rests on the facts and the measures together: assembled twice.
     video = None

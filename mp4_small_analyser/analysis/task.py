@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
+from mp4_small_analyser.analysis.container.layout import BoxLimits
 from mp4_small_analyser.analysis.judging import (
     ProfileDocument,
     ProfileError,
@@ -106,7 +107,10 @@ def run_task_with_thumbnails(
         # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
         # package never has to touch the environment.
         with _blas_threads().limit(limits=1, user_api="blas"):
-            analysis = analyse(source, used, judged_by, thumbnails=cut)
+            box_limits = BoxLimits(
+                max_edit_list_entries=(limits or SourceLimits()).max_edit_list_entries
+            )
+            analysis = analyse(source, used, judged_by, box_limits, thumbnails=cut)
         completed = CompletedResult(
             task_id=task_id,
             batch_id=batch_id,

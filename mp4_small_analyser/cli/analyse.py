@@ -17,6 +17,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -42,6 +43,7 @@ from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 TaskResult = CompletedResult | FailedResult
 DEFAULT_TIMEOUT = AnalysisSettings.model_fields["analysis_timeout"].default
+DEFAULT_MAX_DURATION = AnalysisSettings.model_fields["max_media_duration"].default
 
 
 def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,7 +87,8 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         type=float,
         metavar="SECONDS",
         help="decode at most this much media per file (default: "
-        f"{AnalysisOptions.model_fields['max_media_duration'].default:g}, or the profile's)",
+        f"{AnalysisOptions.model_fields['max_media_duration'].default:g}, or the profile's; "
+        f"at most $MAX_MEDIA_DURATION or {DEFAULT_MAX_DURATION:g})",
     )
     analyse.add_argument(
         "--max-file-size",
@@ -112,45 +115,69 @@ def add_analyse_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
     analyse.set_defaults(command=_analyse)
 
 
-def _analyse(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class _Inputs:
+    options: AnalysisOptions
+    limits: SourceLimits
+    shared: AnalysisSettings
+    profile: ResolvedProfile
+
+
+def _inputs(args: argparse.Namespace) -> _Inputs | None:
+    """The flags checked against the settings, or None after printing why they cannot be."""
     try:
         options = AnalysisOptions.model_validate(_given_options(args))
-        limits = SourceLimits(max_file_size=args.max_file_size)
         shared = (
             AnalysisSettings()
             if args.timeout is None
             else AnalysisSettings(analysis_timeout=args.timeout)
         )
+        limits = SourceLimits(
+            max_file_size=args.max_file_size,
+            max_edit_list_entries=shared.max_edit_list_entries,
+        )
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        print(f"mp4-analyser analyse: error: {where}: {error['msg']}", file=sys.stderr)
-        return EXIT_INVALID
+        _invalid(f"{where}: {error['msg']}")
+        return None
     if args.jobs < 1:
-        print("mp4-analyser analyse: error: --jobs must be at least 1", file=sys.stderr)
-        return EXIT_INVALID
+        _invalid("--jobs must be at least 1")
+        return None
     profile = resolve(args.profile, "analyse")
     if profile is None:
+        return None
+    problem = shared.duration_problem(profile.analysis_options(options))
+    if problem is not None:
+        _invalid(f"--max-duration: {problem}")
+        return None
+    return _Inputs(options, limits, shared, profile)
+
+
+def _invalid(message: str) -> None:
+    print(f"mp4-analyser analyse: error: {message}", file=sys.stderr)
+
+
+def _analyse(args: argparse.Namespace) -> int:
+    inputs = _inputs(args)
+    if inputs is None:
         return EXIT_INVALID
     with TemporaryDirectory(prefix="mp4-analyser-thumbnails-") as folder:
         # --html wants the thumbnails: the children cut them, a scratch folder keeps them.
         pictures = LocalThumbnailStore(Path(folder)) if args.html is not None else None
         results = analyse_all(
             args.sources,
-            options,
-            limits,
+            inputs.options,
+            inputs.limits,
             jobs=args.jobs,
-            profile=profile.document(),
-            timeout=shared.analysis_timeout,
+            profile=inputs.profile.document(),
+            timeout=inputs.shared.analysis_timeout,
             thumbnails=pictures,
         )
         try:
-            _write_files(args, results, pictures, profile)
+            _write_files(args, results, pictures, inputs.profile)
         except OSError as exc:
-            print(
-                f"mp4-analyser analyse: error: cannot write {exc.filename}: {exc.strerror}",
-                file=sys.stderr,
-            )
+            _invalid(f"cannot write {exc.filename}: {exc.strerror}")
             return EXIT_INVALID
     if args.json:
         payload = [task_result_adapter.dump_python(r, mode="json") for r in results]

@@ -66,6 +66,21 @@ def check_urls(plan: BatchPlan, context: ServiceContext, shape: str) -> None:
         )
 
 
+def check_durations(plan: BatchPlan, context: ServiceContext) -> None:
+    """Raise 422 when a task's options (its profile's included) ask to decode more media
+    than MAX_MEDIA_DURATION."""
+    for message in plan.messages:
+        problem = context.settings.duration_problem(message.options)
+        if problem is not None:
+            loc = ("options", "max_media_duration")
+            raise ServiceError(
+                422,
+                ServiceErrorCode.INVALID_REQUEST,
+                f"Invalid request: {field_path(loc)}: {problem}",
+                details=[{"loc": list(loc), "field": field_path(loc), "msg": problem}],
+            )
+
+
 def _loc(shape: str, index: int, field: str) -> tuple[str | int, ...]:
     if shape == FILES_URL_SHAPE:
         return ("files_url", index) if field == "file_url" else ("callback_url",)

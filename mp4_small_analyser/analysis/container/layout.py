@@ -22,6 +22,7 @@ from mp4_small_analyser.analysis.container.boxes import Box, TreeLimits, corrupt
 from mp4_small_analyser.analysis.container.file_kind import SNIFF_BYTES, first_bytes, looks_like
 from mp4_small_analyser.analysis.sources.base import ByteSource
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
+from mp4_small_analyser.options import DEFAULT_MAX_EDIT_LIST_ENTRIES
 
 # Types a real ISO-BMFF or QuickTime file may start with; anything else is not an MP4.
 FIRST_BOX_TYPES = frozenset(
@@ -50,6 +51,9 @@ class BoxLimits:
     max_samples: int = 4_000_000
     """Samples of one track expanded into tables; beyond, constant-size samples are
     taken chunk by chunk, and a table of more sizes than this is CORRUPT_FILE."""
+    max_edit_list_entries: int = DEFAULT_MAX_EDIT_LIST_ENTRIES
+    """Entries of one track's edit list; more is CORRUPT_FILE (the setting
+    MAX_EDIT_LIST_ENTRIES, through `SourceLimits`)."""
 
 
 @dataclass(frozen=True)

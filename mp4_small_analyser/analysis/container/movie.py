@@ -33,7 +33,7 @@ class Movie:
     tracks: tuple[TrackTables, ...]
 
 
-def parse_movie(moov: Box, moofs: tuple[Box, ...], max_samples: int) -> Movie:
+def parse_movie(moov: Box, moofs: tuple[Box, ...], max_samples: int, max_edits: int) -> Movie:
     mvhd = moov.child("mvhd")
     timescale = duration = created = 0
     matrix: tuple[int, ...] = ()
@@ -45,7 +45,7 @@ def parse_movie(moov: Box, moofs: tuple[Box, ...], max_samples: int) -> Movie:
             created, _, timescale, duration = struct.unpack_from(layout, body, 0)
         if len(body) >= times + 52:
             matrix = struct.unpack_from(">9i", body, times + 16)
-    tracks = tuple(parse_track(trak, max_samples) for trak in moov.children_of("trak"))
+    tracks = tuple(parse_track(trak, max_samples, max_edits) for trak in moov.children_of("trak"))
     fragmented = bool(moofs) or moov.child("mvex") is not None
     if moofs:
         tracks = expand_fragments(tracks, moov, moofs)

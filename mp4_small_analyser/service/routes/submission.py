@@ -26,6 +26,7 @@ from mp4_small_analyser.service.schemas import (
 )
 from mp4_small_analyser.service.submission import (
     SYNC_PRIORITY,
+    check_durations,
     check_urls,
     known_tasks,
     queue_batch,
@@ -73,6 +74,7 @@ async def submit_batch(
             " (MAX_BATCH_FILES)",
         )
     plan = plan_batch(body, request.query_params.multi_items(), profiles=context.profiles)
+    check_durations(plan, context)
     if not plan.is_async and count > settings.max_sync_files:
         raise ServiceError(
             413,

@@ -28,7 +28,7 @@ from mp4_small_analyser.service.planning import plan_batch
 from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, FilesUrlRequest
-from mp4_small_analyser.service.submission import check_urls, queue_batch
+from mp4_small_analyser.service.submission import check_durations, check_urls, queue_batch
 from mp4_small_analyser.service.web.batches import BatchListing, batch_rows, recent_batches
 from mp4_small_analyser.service.web.file_view import file_view
 from mp4_small_analyser.service.web.profiles import known_profiles
@@ -231,6 +231,7 @@ async def submit(request: Request, context: Context) -> Response:
         return _submit_page(request, context, form, errors, 413)
     try:
         plan = plan_batch(submission, profiles=context.profiles)
+        check_durations(plan, context)
         await run_in_threadpool(check_urls, plan, context, "files_url")
         await run_in_threadpool(queue_batch, plan, context)
     except ServiceError as exc:
