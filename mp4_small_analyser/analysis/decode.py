@@ -21,7 +21,8 @@ import numpy as np
 from av.audio.frame import AudioFrame
 from av.audio.stream import AudioStream
 from av.container import InputContainer
-from av.stream import Discard
+from av.packet import Packet
+from av.stream import Discard, Stream
 from av.video.frame import VideoFrame
 from av.video.stream import VideoStream
 
@@ -212,6 +213,14 @@ class _VideoTrack(_Track[VideoStream, VideoFrame]):
         self.interval = 1.0 / sample_rate
         self.next_time = 0.0
         self.last_time = 0.0
+        self.reach = 0.0
+        """Seconds of the track the demuxer delivered (end of its last packet), whatever
+        the depth decodes: in a cut file, the video that is there."""
+
+    def demuxed(self, packet: Packet[Stream]) -> None:
+        if packet.pts is not None and packet.time_base is not None:
+            end = float((packet.pts + (packet.duration or 0)) * packet.time_base) - self.start
+            self.reach = max(self.reach, end)
 
     def feed(self, frame: VideoFrame) -> list[np.ndarray | LumaFrame | VideoPicture]:
         if frame.time is None:
@@ -294,6 +303,8 @@ class MediaDecoder:
         try:
             for packet in self._container.demux(streams):
                 track = self._tracks[packet.stream.index]
+                if isinstance(track, _VideoTrack):
+                    track.demuxed(packet)
                 if track.done:
                     if all(t.done for t in self._tracks.values()):
                         break

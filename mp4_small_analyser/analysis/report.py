@@ -248,9 +248,24 @@ def _traits(stream: VideoStream) -> StreamTraits:
 
 
 def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:
-    """Seconds of video the pictures stand for: the track's duration up to the decoding limit."""
-    assert decoder.video is not None
+    """Seconds of video the pictures stand for: the track's duration up to the decoding
+    limit, and in a file cut inside the track, up to the end of the last packet it holds.
+    (Against the declared duration, a clip cut at a quarter read as three quarters never
+    sampled: a false SPARSE_SAMPLING with black and frozen left null.)"""
+    video = decoder.video
+    assert video is not None
     duration = found.video.duration if found.video and found.video.duration else None
-    if duration:
-        return min(duration, decoder.video.max_duration)
-    return decoder.video.last_time
+    if not duration:
+        return video.last_time
+    analysed = min(duration, video.max_duration)
+    if _video_cut_short(found) and not video.truncated:
+        analysed = min(analysed, video.reach)
+    return analysed
+
+
+def _video_cut_short(found: ProbeResult) -> bool:
+    """Samples of the video track lie past the end of the file."""
+    return any(
+        track.index == found.video_stream_index and track.samples_missing > 0
+        for track in found.tracks
+    )
