@@ -178,7 +178,7 @@ def silent_server() -> Iterator[str]:
 def test_submit_gives_up_on_a_server_that_never_answers(silent_server: str, tmp_path: Path) -> None:
     batch = tmp_path / "batch.json"
     batch.write_text(json.dumps({"files_url": ["https://media.example.com/a.mp4"]}))
-    started = time.monotonic()
+    # The subprocess timeout is the hang guard: without --timeout, submit would wait forever.
     done = subprocess.run(
         [*CLI, "submit", str(batch), "--server", silent_server, "--timeout", "3"],
         capture_output=True,
@@ -187,7 +187,6 @@ def test_submit_gives_up_on_a_server_that_never_answers(silent_server: str, tmp_
     )
     assert done.returncode == 1
     assert "no answer" in done.stderr
-    assert time.monotonic() - started < 30
 
 
 @pytest.mark.parametrize(
