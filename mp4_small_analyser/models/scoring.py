@@ -19,7 +19,8 @@ class QualityScore(Model):
         description="What the score rests on: `container`, the container facts alone (a probe: "
         "bit rate, size, frame rate, sample rate), which cannot see blocking, blur, loudness "
         "or clipping; `decoded`, the decoded pictures or sound as well. Compare scores of "
-        "the same basis only. (Absent in results from before 0.2.)",
+        "the same basis only. Null in results stored before this field was added; there "
+        "`metadata.mode` tells: `probe` scored the container facts alone.",
     )
 
 
