@@ -114,10 +114,8 @@ def _measure(
     try:
         container = open_container(source)
     except TrackDecodeError as exc:
-        for index in audio_indexes:
-            measured.notes.append(metrics_unavailable("audio", str(exc), index))
-        if video_index is not None:
-            measured.notes.append(metrics_unavailable("video", str(exc)))
+        failed = {index: str(exc) for index in [*audio_indexes, video_index] if index is not None}
+        measured.notes.extend(_unavailable(failed, video_index))
         return measured
     with container:
         decoder = MediaDecoder(
@@ -129,11 +127,7 @@ def _measure(
             keyframes_only=options.video_keyframes_only,
             every_frame=options.video_every_frame,
         )
-        for index, problem in decoder.setup_errors.items():
-            if index == video_index:
-                measured.notes.append(metrics_unavailable("video", problem))
-            else:
-                measured.notes.append(metrics_unavailable("audio", problem, index))
+        measured.notes.extend(_unavailable(decoder.setup_errors, video_index))
         audio_meters = {
             index: AudioMeters(track.format, options) for index, track in decoder.audio.items()
         }
@@ -143,7 +137,7 @@ def _measure(
             else None
         )
         capture = (
-            ThumbnailCapture(found.video, _analysed_video(decoder, found))
+            ThumbnailCapture(found.video, _planned_video(decoder, found))
             if thumbnails and picture is not None and found.video is not None
             else None
         )
@@ -153,28 +147,57 @@ def _measure(
                     add_frame(item)
                 elif isinstance(item, AudioBlock):
                     audio_meters[item.stream_index].add(item.samples)
-        for index, track in decoder.audio.items():
-            if (reason := decoder.failure(track)) is not None:
-                measured.notes.append(metrics_unavailable("audio", reason, index))
-                continue
-            measured.audio[index] = audio_meters[index].measures()
-            if track.truncated:
-                measured.notes.append(
-                    analysis_truncated("audio", options.max_media_duration, index)
-                )
-        if decoder.video is not None and picture is not None:
-            if (reason := decoder.failure(decoder.video)) is not None:
-                measured.notes.append(metrics_unavailable("video", reason))
-            else:
-                analysed = picture.result(_analysed_video(decoder, found), decoder.video.produced)
-                measured.video = picture_measures(analysed, options)
-                if capture is not None:
-                    # After `result`, which closes the stretches still open at the end.
-                    progress = picture.meter.progress()
-                    measured.thumbnails, measured.images = capture.finish(progress)
-                if decoder.video.truncated:
-                    measured.notes.append(analysis_truncated("video", options.max_media_duration))
+        _collect_audio(measured, decoder, audio_meters, options)
+        if picture is not None:
+            _collect_video(measured, decoder, found, picture, capture, options)
     return measured
+
+
+def _unavailable(problems: dict[int, str], video_index: int | None) -> list[Check]:
+    """METRICS_UNAVAILABLE for each track (by stream index) that could not be decoded."""
+    return [
+        metrics_unavailable("video", problem)
+        if index == video_index
+        else metrics_unavailable("audio", problem, index)
+        for index, problem in problems.items()
+    ]
+
+
+def _collect_audio(
+    measured: _Measured,
+    decoder: MediaDecoder,
+    meters: dict[int, AudioMeters],
+    options: AnalysisOptions,
+) -> None:
+    for index, track in decoder.audio.items():
+        if (reason := decoder.failure(track)) is not None:
+            measured.notes.append(metrics_unavailable("audio", reason, index))
+            continue
+        measured.audio[index] = meters[index].measures()
+        if track.truncated:
+            measured.notes.append(analysis_truncated("audio", options.max_media_duration, index))
+
+
+def _collect_video(
+    measured: _Measured,
+    decoder: MediaDecoder,
+    found: ProbeResult,
+    picture: PictureMeters,
+    capture: ThumbnailCapture | None,
+    options: AnalysisOptions,
+) -> None:
+    video = decoder.video
+    assert video is not None
+    if (reason := decoder.failure(video)) is not None:
+        measured.notes.append(metrics_unavailable("video", reason))
+        return
+    analysed = picture.result(_analysed_video(decoder, found), video.produced)
+    measured.video = picture_measures(analysed, options)
+    if capture is not None:
+        # After `result`, which closes the stretches still open at the end.
+        measured.thumbnails, measured.images = capture.finish(picture.meter.progress())
+    if video.truncated:
+        measured.notes.append(analysis_truncated("video", options.max_media_duration))
 
 
 def _frame_consumer(
@@ -247,20 +270,25 @@ def _traits(stream: VideoStream) -> StreamTraits:
     )
 
 
-def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:
-    """Seconds of video the pictures stand for: the track's duration up to the decoding
-    limit, and in a file cut inside the track, up to the end of the last packet it holds.
-    (Against the declared duration, a clip cut at a quarter read as three quarters never
-    sampled: a false SPARSE_SAMPLING with black and frozen left null.)"""
+def _planned_video(decoder: MediaDecoder, found: ProbeResult) -> float:
+    """Seconds of video the decoding is set to cover: the track's duration up to the limit."""
     video = decoder.video
     assert video is not None
     duration = found.video.duration if found.video and found.video.duration else None
-    if not duration:
-        return video.last_time
-    analysed = min(duration, video.max_duration)
-    if _video_cut_short(found) and not video.truncated:
-        analysed = min(analysed, video.reach)
-    return analysed
+    return min(duration, video.max_duration) if duration else video.last_time
+
+
+def _analysed_video(decoder: MediaDecoder, found: ProbeResult) -> float:
+    """Seconds of video the pictures stand for, once decoded: the planned span and, in a
+    file cut inside the track, up to the end of the last packet it holds. (Against the
+    declared duration, a clip cut at a quarter read as three quarters never sampled: a
+    false SPARSE_SAMPLING with black and frozen left null.)"""
+    video = decoder.video
+    assert video is not None
+    planned = _planned_video(decoder, found)
+    if found.video and found.video.duration and _video_cut_short(found) and not video.truncated:
+        return min(planned, video.reach)
+    return planned
 
 
 def _video_cut_short(found: ProbeResult) -> bool:

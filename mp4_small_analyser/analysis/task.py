@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from mp4_small_analyser.analysis.container.layout import BoxLimits
 from mp4_small_analyser.analysis.judging import (
@@ -22,7 +22,7 @@ from mp4_small_analyser.analysis.judging import (
     ResolvedProfile,
     builtin_library,
 )
-from mp4_small_analyser.analysis.report import analyse
+from mp4_small_analyser.analysis.report import Analysis, analyse
 from mp4_small_analyser.analysis.sources.base import ByteSource, open_source
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult, ImageFile, Metadata
@@ -86,62 +86,86 @@ def run_task_with_thumbnails(
     """`run_task`, and with `cut` the thumbnails' pictures beside the result."""
     options = options or AnalysisOptions()
     task_id = task_id or str(uuid.uuid4())
-    started = time.perf_counter()
-    source: ByteSource | None = None
-    used: AnalysisOptions | None = None
-
-    def metadata() -> Metadata:
-        return Metadata(
-            processed_at=datetime.now(UTC),
-            mode="probe" if options.probe_only else "full",
-            bytes_read=source.bytes_read if source else 0,
-            requests=source.requests if source else 0,
-            options=used,
-        )
-
+    run = _Run(mode="probe" if options.probe_only else "full")
     try:
-        judged_by = _resolve(profile, options)
-        used = judged_by.analysis_options(options)
-        source = open_source(file_url, limits)
-        # BLAS threads that spin between the meters' small products steal the cores the
-        # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
-        # package never has to touch the environment.
-        with _blas_threads().limit(limits=1, user_api="blas"):
-            box_limits = BoxLimits(
-                max_edit_list_entries=(limits or SourceLimits()).max_edit_list_entries
-            )
-            analysis = analyse(source, used, judged_by, box_limits, thumbnails=cut)
+        analysis = _analysed(run, file_url, options, limits or SourceLimits(), profile, cut)
         completed = CompletedResult(
             task_id=task_id,
             batch_id=batch_id,
             file_url=file_url,
-            processing_time=round(time.perf_counter() - started, 4),
+            processing_time=run.elapsed(),
             results=analysis.results,
-            metadata=metadata(),
+            metadata=run.metadata(),
         )
         return TaskOutput(completed, analysis.images)
-    except AnalysisError as exc:
-        code, message = exc.code, exc.message
-    except ProfileError as exc:
-        code, message = ErrorCode.INVALID_PROFILE, str(exc)
-    except MemoryError:
-        code, message = ErrorCode.INTERNAL_ERROR, "Out of memory while analysing the file"
     except Exception as exc:
-        logger.exception("unexpected error analysing %s", file_url)
-        code, message = ErrorCode.INTERNAL_ERROR, f"Unexpected error: {type(exc).__name__}: {exc}"
+        code, message = _failure(exc, file_url)
     finally:
-        if source is not None:
-            source.close()
+        if run.source is not None:
+            run.source.close()
     failed = FailedResult(
         task_id=task_id,
         batch_id=batch_id,
         file_url=file_url,
-        processing_time=round(time.perf_counter() - started, 4),
+        processing_time=run.elapsed(),
         error=message,
         error_code=code.value,
-        metadata=metadata(),
+        metadata=run.metadata(),
     )
     return TaskOutput(failed)
+
+
+@dataclass
+class _Run:
+    """How far one task got: its result's metadata, however it ends."""
+
+    mode: Literal["probe", "full"]
+    started: float = field(default_factory=time.perf_counter)
+    source: ByteSource | None = None
+    used: AnalysisOptions | None = None
+
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 4)
+
+    def metadata(self) -> Metadata:
+        return Metadata(
+            processed_at=datetime.now(UTC),
+            mode=self.mode,
+            bytes_read=self.source.bytes_read if self.source else 0,
+            requests=self.source.requests if self.source else 0,
+            options=self.used,
+        )
+
+
+def _analysed(
+    run: _Run,
+    file_url: str,
+    options: AnalysisOptions,
+    limits: SourceLimits,
+    profile: ProfileDocument | None,
+    cut: bool,
+) -> Analysis:
+    judged_by = _resolve(profile, options)
+    run.used = judged_by.analysis_options(options)
+    run.source = open_source(file_url, limits)
+    box_limits = BoxLimits(max_edit_list_entries=limits.max_edit_list_entries)
+    # BLAS threads that spin between the meters' small products steal the cores the
+    # decoder needs; the limit holds whatever OPENBLAS_NUM_THREADS says, so importing the
+    # package never has to touch the environment.
+    with _blas_threads().limit(limits=1, user_api="blas"):
+        return analyse(run.source, run.used, judged_by, box_limits, thumbnails=cut)
+
+
+def _failure(exc: Exception, file_url: str) -> tuple[ErrorCode, str]:
+    """The stable code and the sentence of a task that failed with `exc`."""
+    if isinstance(exc, AnalysisError):
+        return exc.code, exc.message
+    if isinstance(exc, ProfileError):
+        return ErrorCode.INVALID_PROFILE, str(exc)
+    if isinstance(exc, MemoryError):
+        return ErrorCode.INTERNAL_ERROR, "Out of memory while analysing the file"
+    logger.error("unexpected error analysing %s", file_url, exc_info=exc)
+    return ErrorCode.INTERNAL_ERROR, f"Unexpected error: {type(exc).__name__}: {exc}"
 
 
 def _resolve(profile: ProfileDocument | None, options: AnalysisOptions) -> ResolvedProfile:
