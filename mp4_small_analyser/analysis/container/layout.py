@@ -85,11 +85,6 @@ class ContainerLayout:
     """moov comes before the first mdat."""
     fragmented: bool
 
-    @property
-    def mdat_overrun(self) -> int:
-        """Bytes the last box claims beyond the end of the file."""
-        return max((box.end - self.file_size for box in self.top_level), default=0)
-
 
 def read_layout(source: ByteSource, limits: BoxLimits | None = None) -> ContainerLayout:
     """Walk the file; NOT_MP4 or CORRUPT_FILE when it is not a readable MP4."""

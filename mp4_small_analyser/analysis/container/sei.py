@@ -113,11 +113,6 @@ def mastering_display(payload: bytes) -> MasteringDisplay | None:
     return _display(red, green, blue, white, values[8] * 0.0001, values[9] * 0.0001)
 
 
-def mastering_display_box(payload: bytes) -> MasteringDisplay | None:
-    """`mdcv` box (same field layout as SEI 137: G, B, R, white, max, min)."""
-    return mastering_display(payload)
-
-
 def smdm_box(payload: bytes) -> MasteringDisplay | None:
     """`SmDm` (VP codec ISO binding §2.3, FullBox): R, G, B, white in 0.16 fixed point,
     max luminance 24.8, min 18.14."""
@@ -192,16 +187,6 @@ def cc_data(body: bytes) -> CcData:
         elif cc_type in (2, 3) and (d1, d2) != (0, 0):
             dtv += 1
     return CcData(f1, f2, dtv, count)
-
-
-def unregistered_text(payload: bytes) -> str | None:
-    """The printable text after the 16-byte UUID (x264/x265 write their options)."""
-    text = payload[16:].split(b"\0", 1)[0]
-    try:
-        decoded = text.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    return decoded if decoded.isprintable() else None
 
 
 Point = tuple[float, float]

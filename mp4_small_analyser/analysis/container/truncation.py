@@ -63,15 +63,9 @@ class Integrity:
     truncated: bool
     seconds_missing: Fraction
     """Longest missing stretch of any track, seconds."""
-    mdat_overrun: int
-    """Bytes an mdat header claims beyond the end of the file."""
     declared_vs_media: Fraction | None
     """mvhd duration minus the longest track's sample duration, seconds (+: header says more)."""
     tracks: tuple[TrackIntegrity, ...]
-
-    @property
-    def inconsistent(self) -> bool:
-        return any(t.samples_outside_mdat or t.unresolved_samples for t in self.tracks)
 
 
 def _mdat_payloads(top_level: tuple[TopBox, ...]) -> list[tuple[int, int]]:
@@ -136,7 +130,6 @@ def check_integrity(
     )
     box_end = max((b.end for b in top_level), default=0)
     expected = max(sample_end, box_end)
-    overrun = max((end - file_size for _, end in payloads), default=0)
     declared = None
     if movie.has_mvhd and movie.timescale:
         longest = max(
@@ -151,7 +144,6 @@ def check_integrity(
         bytes_missing=missing,
         truncated=missing > 0,
         seconds_missing=max((t.seconds_missing for t in tracks), default=Fraction(0)),
-        mdat_overrun=max(0, overrun),
         declared_vs_media=declared,
         tracks=tracks,
     )

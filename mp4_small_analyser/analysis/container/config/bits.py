@@ -81,22 +81,6 @@ class BitReader:
                 return (1 << 32) - 1
         return (1 << zeros) - 1 + self.u(zeros)
 
-    def byte_align(self) -> None:
-        self._pos = (self._pos + 7) & ~7
-
-    def more_rbsp_data(self) -> bool:
-        """True while bits other than the rbsp_stop_one_bit and trailing zeros remain."""
-        if self._pos >= self._end:
-            return False
-        last = len(self._data) - 1
-        while last >= 0 and self._data[last] == 0:
-            last -= 1
-        if last < 0:
-            return False
-        byte = self._data[last]
-        stop = last * 8 + (7 - (byte & -byte).bit_length() + 1)
-        return self._pos < stop
-
 
 def leb128(data: bytes, pos: int) -> tuple[int, int]:
     """(value, bytes used) of an AV1 leb128 at `pos`."""
