@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from mp4_small_analyser.options import GiB, MiB, SourceLimits
 from mp4_small_analyser.setting_types import (
     AnalysisTimeout,
+    LogLevel,
     MaxSyncFiles,
     ResultTtlDays,
     S3BucketName,
@@ -144,7 +145,7 @@ class Settings(ProfileSettings, AnalysisSettings):
     )
 
     log_format: Literal["json", "text"] = "text"
-    log_level: str = "INFO"
+    log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 
     @model_validator(mode="after")
     def _backends_are_complete(self) -> Self:

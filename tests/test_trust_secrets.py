@@ -21,7 +21,7 @@ SECRETS = ["pa55w0rd-file", "sig-amz-0123", "tok-file-4567", "cb-token-89ab"]
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[ServiceProcess]:
-    env = {"WORKERS": "1", "ENABLE_TEST_ENDPOINTS": "true", "LOG_LEVEL": "DEBUG"}
+    env = {"WORKERS": "1", "ENABLE_TEST_ENDPOINTS": "true", "LOG_LEVEL": "debug"}
     process = ServiceProcess(tmp_path / "secret.db", tmp_path / "secret.log", env).start()
     yield process
     process.stop()
