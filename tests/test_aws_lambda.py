@@ -33,7 +33,7 @@ from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.logs import JsonFormatter
 from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign, verify
 from mp4_small_analyser.service.tasks import queued_record
-from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, encode_message
 from mp4_small_analyser.stores.records import TERMINAL_STATUSES, utc_timestamp
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER

@@ -33,6 +33,7 @@ from mp4_small_analyser.service.judging import (
     summary,
     view,
 )
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 
@@ -114,7 +115,7 @@ async def judge_stored_batch(
     batch_id: Annotated[str, Path(pattern=ID_PATTERN)],
     body: JudgeRequest,
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> JudgedBatch:
     """One page of the batch (as `GET /callback/batch/{batch_id}` pages it) judged against

@@ -13,6 +13,7 @@ from mp4_small_analyser.service.auth import require_callback_credentials
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.service.received import received_batch_id
 from mp4_small_analyser.service.redaction import public_record, redact_json
 from mp4_small_analyser.service.schemas import (
@@ -131,7 +132,7 @@ def _task_records(
 async def get_batch(
     batch_id: Annotated[str, Path(pattern=ID_PATTERN)],
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BatchResponse:
     """The batch's tasks in submission order, one record each (the service's own for the

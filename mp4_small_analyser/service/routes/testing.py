@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from mp4_small_analyser.service.auth import require_api_key, require_callback_credentials
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.json_body import JsonRoute
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.service.received import received_batch_id
 from mp4_small_analyser.service.redaction import public_record, redact_url
 from mp4_small_analyser.service.schemas import RecordList, SimulateRequest
@@ -31,7 +32,7 @@ router = APIRouter(
 
 @router.get("/results", response_model=RecordList, summary="Newest records")
 async def newest_results(
-    context: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    context: Context, limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50
 ) -> RecordList:
     """The most recent records of any task, newest first."""
     records = await run_in_threadpool(context.backends.store.newest, limit)

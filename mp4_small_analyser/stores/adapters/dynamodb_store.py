@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from mp4_small_analyser.stores.aws_clients import aws_client, backoff_delays, in_parallel
-from mp4_small_analyser.stores.dynamodb_items import (
+from mp4_small_analyser.stores.adapters.aws_clients import aws_client, backoff_delays, in_parallel
+from mp4_small_analyser.stores.adapters.dynamodb_items import (
     capped_payload,
     delivery_attribute,
     item_to_record,
@@ -39,7 +39,11 @@ from mp4_small_analyser.stores.dynamodb_items import (
     serialize,
     truncation_note,
 )
-from mp4_small_analyser.stores.dynamodb_table import BATCH_INDEX, TTL_ATTRIBUTE, VERDICT_ATTRIBUTE
+from mp4_small_analyser.stores.adapters.dynamodb_table import (
+    BATCH_INDEX,
+    TTL_ATTRIBUTE,
+    VERDICT_ATTRIBUTE,
+)
 from mp4_small_analyser.stores.records import (
     BatchDigest,
     BatchPage,

@@ -15,13 +15,13 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.messages import (
     AnalyseMessage,
     DeliverMessage,
     encode_message,
     read_message,
 )
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.task_queue import Lease
 
 SCHEMA = """

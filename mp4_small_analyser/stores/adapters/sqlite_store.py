@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Sequence
 
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.records import (
     BatchDigest,
     BatchPage,
@@ -17,7 +18,6 @@ from mp4_small_analyser.stores.records import (
     utc_timestamp,
 )
 from mp4_small_analyser.stores.result_store import RecordNotFoundError
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
