@@ -185,6 +185,77 @@ KNOWN_REGIONS="
     us-isob-west-1 us-isof-east-1 us-isof-south-1 us-west-1 us-west-2
 "
 
+# The other settings' types and bounds, as DeploymentConfig (mp4_small_analyser_cdk/config.py)
+# declares them, so a wrong value is refused here rather than at `cdk synth`:
+# NAME TYPE [MIN MAX | VALUES...]; ">x"/"<x" are exclusive bounds, "-" none; a "?" after the
+# type allows an empty value. tests/test_config_sources.py keeps this table equal to the config.
+SETTING_RULES="
+RESULT_TTL_DAYS number 0 3650
+LAMBDA_TIMEOUT integer 3 900
+LAMBDA_MEMORY_SIZE integer 128 10240
+LAMBDA_ARCHITECTURE enum arm64 x86_64
+SUBMISSION_TIMEOUT integer 3 900
+SUBMISSION_MEMORY_SIZE integer 128 10240
+MAX_SYNC_FILES integer 0 -
+SYNC_TIMEOUT number >0 <29
+WORKER_TIMEOUT integer 10 900
+WORKER_MEMORY_SIZE integer 128 10240
+WORKER_BATCH_SIZE integer 1 10
+WORKER_MAX_CONCURRENCY integer 2 1000
+WORKER_RESERVED_CONCURRENCY integer? 1 -
+ANALYSIS_EPHEMERAL_STORAGE_MB integer 512 10240
+ANALYSIS_TIMEOUT number? >0 -
+API_THROTTLE_RATE_LIMIT number >0 -
+API_THROTTLE_BURST_LIMIT integer 1 -
+API_QUOTA_PER_DAY integer? 1 -
+CALLBACK_API_THROTTLE_RATE_LIMIT number >0 -
+CALLBACK_API_THROTTLE_BURST_LIMIT integer 1 -
+API_GATEWAY_CLOUDWATCH_ROLE boolean
+ENABLE_TEST_ENDPOINTS boolean
+CREATE_CALLBACK_SIGNING_SECRET boolean
+LOG_LEVEL enum DEBUG INFO WARN ERROR
+LOG_RETENTION_DAYS enum 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653
+"
+
+# What is wrong with VALUE for a setting of SETTING_RULES, or nothing.
+rule_problem() {
+    local name="$1" value="$2" line type low high
+    line="$(printf '%s\n' "$SETTING_RULES" | grep "^$name " || true)"
+    [ -n "$line" ] || return 0
+    set -- $line
+    type="$2"
+    shift 2
+    if [ "${type%\?}" != "$type" ]; then
+        [ -z "$value" ] && return 0
+        type="${type%\?}"
+    fi
+    case "$type" in
+        boolean)
+            check "${value,,}" '^(true|false|1|0|yes|no|on|off|t|f|y|n)$' || echo "true or false"
+            return 0
+            ;;
+        enum)
+            [[ " $* " == *" $value "* ]] || echo "one of: $*"
+            return 0
+            ;;
+        integer) check "$value" '^-?[0-9]+$' || { echo "a whole number"; return 0; } ;;
+        number) check "$value" '^-?[0-9]+(\.[0-9]+)?$' || { echo "a number"; return 0; } ;;
+    esac
+    low="$1" high="$2"
+    if ! awk -v v="$value" -v low="$low" -v high="$high" 'BEGIN {
+        ok = 1
+        if (low ~ /^>/) { ok = ok && v > substr(low, 2) } else if (low != "-") { ok = ok && v >= low }
+        if (high ~ /^</) { ok = ok && v < substr(high, 2) } else if (high != "-") { ok = ok && v <= high }
+        exit !ok }'; then
+        local above="at least $low" below="at most $high"
+        [ "${low#>}" = "$low" ] || above="above ${low#>}"
+        [ "${high#<}" = "$high" ] || below="below ${high#<}"
+        [ "$low" != "-" ] || above=""
+        [ "$high" != "-" ] || below=""
+        echo "a value $above${above:+${below:+ and }}$below"
+    fi
+}
+
 # What is wrong with VALUE for setting NAME, or nothing: used on each answer and on the
 # whole file, so a bad answer is caught when it is given.
 problem_with() {
@@ -208,6 +279,18 @@ problem_with() {
             check "$value" '^[A-Za-z][A-Za-z0-9-]{0,29}$' ||
                 echo "letters, digits and dashes, 30 at most"
             ;;
+        DYNAMODB_TABLE_NAME)
+            check "$value" '^[A-Za-z0-9_.-]{3,200}$' ||
+                echo "3 to 200 letters, digits, dots, dashes or underscores"
+            ;;
+        API_GATEWAY_STAGE)
+            check "$value" '^[A-Za-z0-9_]+$' || echo "letters, digits and underscores"
+            ;;
+        ALARM_EMAIL)
+            [ -z "$value" ] || check "$value" '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' ||
+                echo "an e-mail address, or empty for none"
+            ;;
+        *) rule_problem "$name" "$value" ;;
     esac
     # Values are written for both bash's `source` and python-dotenv: keep them free of quoting.
     check "$value" '^[^"'\''$`\\]*$' || echo "no quotes, \$, backquotes or backslashes"

@@ -387,6 +387,33 @@ def test_setup_config_stops_when_answers_run_out(tmp_path: Path) -> None:
     assert not (project / ".env").exists()
 
 
+def test_setup_config_checks_numbers_switches_and_choices(tmp_path: Path) -> None:
+    project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
+    command = [
+        *("./setup-config.sh", "--non-interactive", "--account-id", "111122223333"),
+        *("--lambda-timeout", "abc", "--set", "RESULT_TTL_DAYS=-5", "--alarm-email", "nope"),
+        *("--set", "SYNC_TIMEOUT=29", "--set", "ENABLE_TEST_ENDPOINTS=maybe"),
+        *("--set", "LOG_RETENTION_DAYS=2", "--set", "LAMBDA_ARCHITECTURE=mips"),
+    ]
+    result = _run(command, project, _clean_env())
+    assert result.returncode == 1
+    assert not (project / ".env").exists()
+    for expected in (
+        "LAMBDA_TIMEOUT='abc': a whole number",
+        "RESULT_TTL_DAYS='-5': a value at least 0 and at most 3650",
+        "ALARM_EMAIL='nope': an e-mail address, or empty for none",
+        "SYNC_TIMEOUT='29': a value above 0 and below 29",
+        "ENABLE_TEST_ENDPOINTS='maybe': true or false",
+        "LOG_RETENTION_DAYS='2': one of: 1 3 5 7 14 30",
+        "LAMBDA_ARCHITECTURE='mips': one of: arm64 x86_64",
+    ):
+        assert expected in result.stderr
+    accepted = [*command[:4], "--set", "SYNC_TIMEOUT=28.5", "--set", "WORKER_RESERVED_CONCURRENCY="]
+    written = _run(accepted, project, _clean_env())
+    assert written.returncode == 0, written.stderr
+    assert load_config(project / ".env", {}).sync_timeout == 28.5
+
+
 def test_setup_config_names_every_bad_value_at_once(tmp_path: Path) -> None:
     project = _project_copy(tmp_path, "setup-config.sh", ".env.example")
     command = [

@@ -20,7 +20,12 @@ import pytest
 
 from mp4_small_analyser.aws.settings import LambdaSettings
 from mp4_small_analyser.settings import Settings
-from mp4_small_analyser_cdk.config import ENV_NAMES, DeploymentConfig, load_config
+from mp4_small_analyser_cdk.config import (
+    ENV_NAMES,
+    LOG_RETENTION_DAYS_ALLOWED,
+    DeploymentConfig,
+    load_config,
+)
 from mp4_small_analyser_cdk.environment import lambda_environment
 from tests.cdk_synth import EXAMPLE_ENV, PROJECT_ROOT
 
@@ -44,6 +49,7 @@ EXAMPLE_ONLY = {"AWS_ACCOUNT_ID", "CLIENT"}
 # Shell variables of the scripts that are not settings.
 SHELL_NAMES = {
     *("BASH_SOURCE", "KNOWN_REGIONS", "MIN_NODE_MAJOR", "PROFILE_ARGS", "PROJECT_ROOT"),
+    "SETTING_RULES",
     "SUPPORTED_NODE_MAJORS",
     # jsii's own switches, exported by cdk-with-config.sh to replace its banner with one line.
     "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
@@ -197,14 +203,57 @@ def test_setup_script_checks_with_the_configs_patterns() -> None:
         r"^\s+([A-Z][A-Z0-9_]*)\)\n.*?check \"\$value\" '([^']+)'", body, re.M | re.S
     )
     assert {name for name, _ in checks} == {
-        "AWS_ACCOUNT_ID",
-        "AWS_REGION",
-        "ENVIRONMENT",
-        "PROJECT_NAME",
+        *("AWS_ACCOUNT_ID", "AWS_REGION", "ENVIRONMENT", "PROJECT_NAME"),
+        *("DYNAMODB_TABLE_NAME", "API_GATEWAY_STAGE", "ALARM_EMAIL"),
     }
     schema = _deployment_schema()
     for name, pattern in checks:
-        assert _not_null(schema[name])["pattern"] == pattern, name
+        # bash's regular expressions spell \s as [:space:] inside brackets.
+        assert _not_null(schema[name])["pattern"] == pattern.replace("[:space:]", "\\s"), name
+
+
+def _shell_rules() -> dict[str, list[str]]:
+    text = (PROJECT_ROOT / "setup-config.sh").read_text()
+    table = text.split('SETTING_RULES="', 1)[1].split('"', 1)[0]
+    return {line.split()[0]: line.split()[1:] for line in table.strip().splitlines()}
+
+
+def _expected_rule(schema: dict[str, Any]) -> list[str]:
+    """A setting's JSON schema as setup-config.sh's SETTING_RULES writes it."""
+    variants = schema.get("anyOf", [schema])
+    typed = next(v for v in variants if v.get("type") != "null")
+    optional = "?" if len(variants) > 1 else ""
+    if "enum" in typed:
+        return ["enum", *map(str, typed["enum"])]
+    if typed["type"] == "boolean":
+        return ["boolean"]
+
+    def bound(inclusive: str, exclusive: str, mark: str) -> str:
+        if inclusive in typed:
+            return f"{typed[inclusive]:g}"
+        return f"{mark}{typed[exclusive]:g}" if exclusive in typed else "-"
+
+    low = bound("minimum", "exclusiveMinimum", ">")
+    high = bound("maximum", "exclusiveMaximum", "<")
+    return [typed["type"] + optional, low, high]
+
+
+def test_setup_script_checks_every_value_with_the_configs_bounds() -> None:
+    """Every number, switch and choice of the deployment is checked when it is given, with
+    the bounds DeploymentConfig enforces at synth (issue 14: no bad value reported as written)."""
+    schema = _deployment_schema()
+    rules = _shell_rules()
+    log_retention = rules.pop("LOG_RETENTION_DAYS")
+    assert log_retention == ["enum", *map(str, LOG_RETENTION_DAYS_ALLOWED)]
+    for name, rule in rules.items():
+        assert rule == _expected_rule(schema[name]), name
+    checked_by_pattern = {"AWS_ACCOUNT_ID", "AWS_REGION", "ENVIRONMENT", "PROJECT_NAME"}
+    checked_by_pattern |= {"DYNAMODB_TABLE_NAME", "API_GATEWAY_STAGE", "ALARM_EMAIL"}
+    free_text = {"AWS_PROFILE", "CLIENT", "PROJECT", "ALLOWED_S3_BUCKETS"}
+    free_text |= {"CALLBACK_SIGNING_SECRET_ARN", "LAMBDA_BUNDLE_CACHE_DIR", "BUNDLED_PROFILES_DIR"}
+    example = {line.split("=")[0] for line in EXAMPLE_ENV.read_text().splitlines() if "=" in line}
+    example = {name for name in example if name[:1].isupper()}
+    assert example == set(rules) | {"LOG_RETENTION_DAYS"} | checked_by_pattern | free_text
 
 
 def test_setup_script_knows_the_regions_botocore_knows() -> None:
