@@ -27,12 +27,14 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from mp4_small_analyser.aws import handlers
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.logs import JsonFormatter
-from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign, verify
+from mp4_small_analyser.service.signing import SIGNATURE_HEADER, inbound_key, sign, verify
 from mp4_small_analyser.service.tasks import queued_record
+from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, encode_message
 from mp4_small_analyser.stores.records import TERMINAL_STATUSES, utc_timestamp
@@ -734,9 +736,29 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
     payload = json.dumps({"status": "failed", "error": "boom", "error_code": "X"})
     resource = "/callback/{task_id}"
     status, body = lambdas.api(CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload)
+    assert (status, body["error_code"]) == (401, "UNAUTHORIZED")
+    # What every receiver of our callbacks can sign (v2) is refused ...
+    forged = sign(SIGNING_SECRET, "POST", "/prod/callback/ext-1", payload.encode())
+    status, body = lambdas.api(
+        CALLBACK_HANDLER,
+        "POST",
+        "/callback/ext-1",
+        resource,
+        body=payload,
+        headers={SIGNATURE_HEADER: forged},
+    )
     assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE")
-    # Signed for the URL the sender used: the stage is part of its path.
-    header = sign(SIGNING_SECRET, "POST", "/prod/callback/ext-1", payload.encode())
+    # ... what the service signs for itself (in1) is accepted, for the URL the sender used:
+    # the stage is part of its path.
+    inbound = inbound_key(Settings(api_key=SecretStr(CONSOLE_KEY)))
+    assert inbound is not None
+    header = sign(
+        SIGNING_SECRET,
+        "POST",
+        "/prod/callback/ext-1",
+        payload.encode(),
+        inbound=(inbound, API_HOST),
+    )
     status, body = lambdas.api(
         CALLBACK_HANDLER,
         "POST",
@@ -745,7 +767,7 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
         body=payload,
         headers={SIGNATURE_HEADER: header},
     )
-    assert status == 200 and body["source"] == "callback"
+    assert status == 200 and body["source"] == "callback", body
     status, body = lambdas.api(
         CALLBACK_HANDLER,
         "POST",

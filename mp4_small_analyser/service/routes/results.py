@@ -6,16 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
-from mp4_small_analyser.service.auth import require_callback_credentials
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
 from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
-from mp4_small_analyser.service.received import received_batch_id
-from mp4_small_analyser.service.redaction import public_record, redact_json
+from mp4_small_analyser.service.received import store_received
+from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.service.schemas import (
     ID_PATTERN,
     RECEIVED_SHOWN,
@@ -24,7 +21,7 @@ from mp4_small_analyser.service.schemas import (
     ReceivedCallback,
     TaskView,
 )
-from mp4_small_analyser.stores.records import TaskRecord, received_record
+from mp4_small_analyser.stores.records import TaskRecord
 
 router = APIRouter(tags=["callbacks and results"], route_class=JsonRoute, strict_content_type=False)
 
@@ -56,42 +53,10 @@ _RECEIVE_CALLBACK: dict[str, Any] = {
 async def receive_callback(task_id: TaskIdPath, request: Request, context: Context) -> TaskRecord:
     """Store a result sent to this task's callback URL, next to (never instead of) the
     service's own record of the task. The `task_id` of the path wins over the body's.
-    Whenever the service has credentials, the callback needs them: a `v2`
-    `X-Mp4-Analyser-Signature` when CALLBACK_SIGNING_SECRET is set, else the `x-api-key`
-    (or a signature) when API_KEY is set; a signature is accepted once."""
-    await require_callback_credentials(request, context, await request.body())
-    payload = _validated(await request.json())
-    named = payload.get("task_id")
-    payload = redact_json({**payload, "task_id": task_id})
-    callback = ReceivedCallback.model_validate(payload)
-    batch_id = await run_in_threadpool(
-        received_batch_id, context.backends.store, (task_id, named), callback.batch_id
-    )
-    record = received_record(
-        task_id,
-        payload,
-        status=callback.status,
-        batch_id=batch_id,
-        file_url=callback.file_url,
-        source="callback",
-        ttl_days=context.settings.result_ttl_days,
-    )
-    await run_in_threadpool(context.backends.store.put, record)
-    return public_record(record)
-
-
-def _validated(payload: Any) -> dict[str, Any]:
-    if not isinstance(payload, dict):
-        raise RequestValidationError(
-            [{"type": "dict_type", "loc": ("body",), "msg": "Input should be a JSON object"}]
-        )
-    try:
-        ReceivedCallback.model_validate(payload)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from None
-    return payload
+    With API_KEY set, the callback needs `x-api-key` or an `in1` signature made by this
+    service (the `v2` one every receiver can make is not enough); a signature is accepted
+    once. With CALLBACK_SIGNING_SECRET but no API_KEY, callbacks are refused."""
+    return await store_received(request, context, task_id, await request.json(), "callback")
 
 
 @router.get(
