@@ -1,6 +1,8 @@
 """Who may do what: the API key of submissions, and the credentials of received callbacks.
 
-- Submissions, re-deliveries and the test endpoints need `x-api-key` when API_KEY is set.
+- Submissions, re-deliveries and the test endpoints need `x-api-key` when API_KEY is set;
+  reads (results, batches, profiles, re-judging, thumbnails, the console's data) need it
+  or the console's session. Only `/health` is open to all.
 - A callback received on `POST /callback/{task_id}` needs, whenever the service has
   credentials, the API key or an `in1` signature (signing.py: keyed by a derivation of
   API_KEY no receiver holds, over the method, host, path and body; what the service's own
@@ -30,6 +32,7 @@ from mp4_small_analyser.service.signing import (
     inbound_key,
     verify_inbound,
 )
+from mp4_small_analyser.service.web.security import signed_in
 from mp4_small_analyser.settings import Settings
 
 _api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
@@ -43,6 +46,17 @@ def require_api_key(
     if not _api_key_matches(context.settings, given):
         raise ServiceError(
             401, ServiceErrorCode.UNAUTHORIZED, f"Missing or wrong {API_KEY_HEADER} header"
+        )
+
+
+def require_reader(request: Request, context: Context) -> None:
+    """Reads (results, batches, profiles, re-judging, thumbnails, the console's data) need,
+    when API_KEY is set, what the console asks for: `x-api-key` or its session cookie."""
+    if not signed_in(request, context.settings):
+        raise ServiceError(
+            401,
+            ServiceErrorCode.UNAUTHORIZED,
+            f"Missing or wrong {API_KEY_HEADER} header (or console session)",
         )
 
 

@@ -60,7 +60,7 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
         except OSError:
             return False
         return all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)

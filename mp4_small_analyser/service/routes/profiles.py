@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser.analysis.judging import ProfileError, judge_task
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import PROFILE_NAME_PATTERN
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
@@ -37,10 +38,16 @@ from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 
-router = APIRouter(tags=["QC profiles"], route_class=JsonRoute, strict_content_type=False)
+router = APIRouter(
+    tags=["QC profiles"],
+    dependencies=[Depends(require_reader)],
+    route_class=JsonRoute,
+    strict_content_type=False,
+)
 
 _errors: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid JSON"},
+    401: {"model": ErrorResponse, "description": "Missing or wrong x-api-key"},
     404: {"model": ErrorResponse, "description": "Unknown profile, task or batch"},
     409: {"model": ErrorResponse, "description": "The task has no result to judge yet"},
     415: {"model": ErrorResponse, "description": "Body not sent as JSON"},

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
@@ -27,7 +28,8 @@ router = APIRouter(tags=["callbacks and results"], route_class=JsonRoute, strict
 
 TaskIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 _not_found: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "Unknown task or batch"}
+    401: {"model": ErrorResponse, "description": "Missing or wrong x-api-key"},
+    404: {"model": ErrorResponse, "description": "Unknown task or batch"},
 }
 
 
@@ -61,6 +63,7 @@ async def receive_callback(task_id: TaskIdPath, request: Request, context: Conte
 
 @router.get(
     "/callback/{task_id}",
+    dependencies=[Depends(require_reader)],
     response_model=TaskView,
     responses=_not_found,
     summary="A task's record, and the callbacks received for it",
@@ -90,6 +93,7 @@ def _task_records(
 
 @router.get(
     "/callback/batch/{batch_id}",
+    dependencies=[Depends(require_reader)],
     response_model=BatchResponse,
     responses=_not_found,
     summary="Every task of a batch",
