@@ -216,12 +216,15 @@ def test_the_session_cookie_is_httponly_strict_and_holds_no_key(locked: ServiceP
         assert client.get("/console/api/batches").status_code == 200
         assert client.get("/profiles").status_code == 200
         assert API_KEY not in client.get("/console/profiles").text
-        logout = client.post("/console/logout")
+        logout = client.post("/console/logout", headers=FORM)
         assert "Secure" not in logout.headers["set-cookie"]
     assert (
         httpx.get(f"{locked.url}/console/api/batches", headers={"x-api-key": API_KEY}).status_code
         == 200
     )
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
 def test_behind_an_https_proxy_the_session_cookie_is_secure(locked: ServiceProcess) -> None:
@@ -236,7 +239,7 @@ def test_behind_an_https_proxy_the_session_cookie_is_secure(locked: ServiceProce
     # httpx keeps no Secure cookie for http://: hand it over as a browser would on HTTPS.
     with httpx.Client(base_url=locked.url, cookies={"mp4a_session": token}) as browser:
         assert browser.get("/console/profiles", headers=proxied).status_code == 200
-        logout = browser.post("/console/logout", headers=proxied)
+        logout = browser.post("/console/logout", headers={**proxied, **FORM})
         assert "Secure" in logout.headers["set-cookie"]
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from pydantic import SecretStr
 
 from mp4_small_analyser.service.signing import SignatureError, inbound_key, sign, verify

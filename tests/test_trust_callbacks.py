@@ -95,7 +95,7 @@ def test_a_received_callback_never_replaces_the_services_own_record(
     assert call(keyed, "POST", "/callback/own-1", FORGED, **key).status_code == 200
     simulated = {"task_id": "own-1", "status": "failed", "batch_id": "elsewhere"}
     assert call(keyed, "POST", "/test/simulate", simulated, **key).status_code == 201
-    shown = call(keyed, "GET", "/callback/own-1").json()
+    shown = call(keyed, "GET", "/callback/own-1", **key).json()
     assert (shown["source"], shown["status"], shown["batch_id"]) == (
         "service",
         "completed",
@@ -104,7 +104,7 @@ def test_a_received_callback_never_replaces_the_services_own_record(
     assert shown["payload"]["results"]["file_info"]["file_size"] == service_clip.stat().st_size
     assert [r["source"] for r in shown["received"]] == ["simulated", "callback"]
     assert shown["received"][1]["payload"]["error"] == "forged"
-    batch = call(keyed, "GET", "/callback/batch/own-b").json()
+    batch = call(keyed, "GET", "/callback/batch/own-b", **key).json()
     verdict = shown["payload"]["results"]["verdict"]
     assert verdict["profile"] == "ebu-r128"
     # Counted once, with the verdict of the service's own record.
@@ -117,10 +117,15 @@ def test_a_received_callback_never_replaces_the_services_own_record(
         "failed": 0,
         "verdicts": verdicts,
     }
-    assert call(keyed, "GET", "/callback/batch/elsewhere").status_code == 404
-    # Judged again, as a read (no key): the service's own result, not the newer received ones.
-    task = call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"})
-    in_batch = call(keyed, "POST", "/callback/batch/own-b/judge", {"profile": "web"})
+    assert call(keyed, "GET", "/callback/batch/elsewhere", **key).status_code == 404
+    # Reads need the key too (finding #12), judging again included.
+    for path in ("/callback/own-1", "/callback/batch/own-b", "/profiles", "/profiles/web"):
+        assert call(keyed, "GET", path).status_code == 401, path
+    assert call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"}).status_code == 401
+    assert call(keyed, "GET", "/health").status_code == 200
+    # Judged again, as a read: the service's own result, not the newer received ones.
+    task = call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"}, **key)
+    in_batch = call(keyed, "POST", "/callback/batch/own-b/judge", {"profile": "web"}, **key)
     assert (task.status_code, in_batch.status_code) == (200, 200), task.text + in_batch.text
     for result in (task.json(), *in_batch.json()["results"]):
         assert (result["status"], result["results"]["verdict"]["profile"]) == ("completed", "web")
@@ -139,7 +144,7 @@ def test_with_only_an_api_key_the_services_callbacks_to_itself_are_accepted(
     task_id = response.json()["tasks"][0]["task_id"]
     own = keyed.wait_for_own_delivery(task_id)
     assert own.callback is not None and own.callback.status == "delivered", own.callback
-    shown = call(keyed, "GET", f"/callback/{task_id}").json()
+    shown = call(keyed, "GET", f"/callback/{task_id}", **{"x-api-key": API_KEY}).json()
     assert shown["source"] == "service" and shown["received"][0]["source"] == "callback"
 
 
@@ -162,12 +167,13 @@ def test_the_designs_example_counts_each_file_once(
     for task_id in ("task-777", "t-9"):
         own = keyed.wait_for_own_delivery(task_id)
         assert own.callback is not None and own.callback.status == "delivered"
-    batch = call(keyed, "GET", "/callback/batch/design-batch").json()
+    key = {"x-api-key": API_KEY}
+    batch = call(keyed, "GET", "/callback/batch/design-batch", **key).json()
     assert batch["summary"]["total"] == 2 and batch["summary"]["completed"] == 2
     assert [t["task_id"] for t in batch["tasks"]] == ["task-777", "t-9"]
-    assert [r["source"] for r in call(keyed, "GET", "/callback/task-777").json()["received"]] == [
-        "callback"
-    ]
+    assert [
+        r["source"] for r in call(keyed, "GET", "/callback/task-777", **key).json()["received"]
+    ] == ["callback"]
 
 
 def inbound_header(service: ServiceProcess, method: str, path: str, body: bytes) -> str:

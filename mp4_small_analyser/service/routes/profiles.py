@@ -34,7 +34,7 @@ from mp4_small_analyser.service.judging import (
     summary,
     view,
 )
-from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE, batch_page
 from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 
@@ -130,10 +130,7 @@ async def judge_stored_batch(
     finished are listed in `pending`. Nothing is analysed or stored."""
     profile = ProfileResolver(context.profiles)(body.profile, "profile")
     store = context.backends.store
-    try:
-        page = await run_in_threadpool(store.batch_page, batch_id, limit, next_token)
-    except ValueError as exc:
-        raise ServiceError(400, ServiceErrorCode.INVALID_TOKEN, str(exc)) from None
+    page = await batch_page(store, batch_id, limit, next_token)
     if not page.records and next_token is None:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No batch {batch_id!r}")
     return await run_in_threadpool(judged_page, batch_id, page.records, profile, page.next_token)

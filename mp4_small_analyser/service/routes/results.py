@@ -11,7 +11,7 @@ from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
-from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE, batch_page
 from mp4_small_analyser.service.received import store_received
 from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.service.schemas import (
@@ -111,10 +111,7 @@ async def get_batch(
     summary = await run_in_threadpool(store.batch_summary, batch_id)
     if summary.total == 0:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No batch {batch_id!r}")
-    try:
-        page = await run_in_threadpool(store.batch_page, batch_id, limit, next_token)
-    except ValueError as exc:
-        raise ServiceError(400, ServiceErrorCode.INVALID_TOKEN, str(exc)) from None
+    page = await batch_page(store, batch_id, limit, next_token)
     return BatchResponse(
         batch_id=batch_id,
         summary=summary,
