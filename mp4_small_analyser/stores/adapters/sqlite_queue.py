@@ -103,6 +103,8 @@ class SqliteTaskQueue:
                 "DELETE FROM queue_messages WHERE id = ? AND receipt = ?",
                 (_message_id(receipt), receipt),
             )
+        # The message held the file URL whole: its older page images leave the -wal too.
+        self._db.truncate_wal()
 
     def release(self, receipt: str, delay: float = 0.0) -> None:
         # Handing a message back is not a failed receive: the count is restored.
