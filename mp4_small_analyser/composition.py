@@ -8,13 +8,13 @@ handlers, the SQS worker); the service works with the interfaces in
 from __future__ import annotations
 
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.adapters.local_thumbnails import LocalThumbnailStore
+from mp4_small_analyser.stores.adapters.no_queue import NoQueue
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.adapters.sqlite_store import SqliteResultStore
 from mp4_small_analyser.stores.backends import Backends, BackendUnavailableError
-from mp4_small_analyser.stores.local_thumbnails import LocalThumbnailStore
-from mp4_small_analyser.stores.no_queue import NoQueue
 from mp4_small_analyser.stores.result_store import ResultStore
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
-from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
 from mp4_small_analyser.stores.task_queue import TaskQueue
 from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
@@ -32,22 +32,26 @@ def open_backends(settings: Settings) -> Backends:
     if settings.store_backend == "dynamodb":
         # The AWS backends need the `aws` extra (boto3): imported only when chosen.
         try:
-            from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+            from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
         except ImportError as exc:
             raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
-        store = DynamoDbResultStore(_required(settings.table_name, "TABLE_NAME", "dynamodb"))
+        # Settings refuses STORE_BACKEND=dynamodb without TABLE_NAME (the one check).
+        assert settings.table_name is not None
+        store = DynamoDbResultStore(settings.table_name)
     else:
         store = SqliteResultStore(database)
     tasks: TaskQueue
     deliveries: TaskQueue
     if settings.queue_backend == "sqs":
         try:
-            from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
+            from mp4_small_analyser.stores.adapters.sqs_queue import SqsTaskQueue
         except ImportError as exc:
             raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
 
-        # The Lambda worker takes analyses and callback retries alike from the one queue.
-        tasks = deliveries = SqsTaskQueue(_required(settings.queue_url, "QUEUE_URL", "sqs"))
+        # The Lambda worker takes analyses and callback retries alike from the one queue;
+        # Settings refuses QUEUE_BACKEND=sqs without QUEUE_URL.
+        assert settings.queue_url is not None
+        tasks = deliveries = SqsTaskQueue(settings.queue_url)
     elif settings.queue_backend == "none":
         tasks = deliveries = NoQueue()
     else:
@@ -62,7 +66,7 @@ def open_thumbnails(settings: Settings) -> ThumbnailStore | None:
     """The S3 bucket when named, else a folder beside the SQLite store, else none."""
     if settings.thumbnail_bucket:
         try:
-            from mp4_small_analyser.stores.s3_thumbnails import S3ThumbnailStore
+            from mp4_small_analyser.stores.adapters.s3_thumbnails import S3ThumbnailStore
         except ImportError as exc:
             raise BackendUnavailableError(_NEEDS_AWS_EXTRA.format(exc)) from exc
         return S3ThumbnailStore(settings.thumbnail_bucket)
@@ -70,9 +74,3 @@ def open_thumbnails(settings: Settings) -> ThumbnailStore | None:
         folder = settings.thumbnails_path or settings.database_path.parent / "thumbnails"
         return LocalThumbnailStore(folder, settings.result_ttl_days)
     return None
-
-
-def _required(value: str | None, name: str, backend: str) -> str:
-    if not value:
-        raise BackendUnavailableError(f"{name} must be set for the {backend} backend")
-    return value

@@ -9,7 +9,7 @@ only narrows (tests/test_config_sources.py).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, StringConstraints
 from pydantic_settings import NoDecode
@@ -46,3 +46,13 @@ ApiGatewaySyncTimeout = Annotated[SyncTimeout, Field(lt=API_GATEWAY_TIMEOUT)]
 ResultTtlDays = Annotated[float, Field(ge=0, le=3650)]
 """Days records are kept (0: forever). Ten years at most, the bound the deployment always
 had: longer is "forever" in practice, and an unbounded value can overflow the expiry date."""
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "WARN", "ERROR", "CRITICAL"], BeforeValidator(_upper)
+]
+"""`LOG_LEVEL`: a level of Python's logging, in any case (`WARN` is `WARNING`, Lambda's name)."""

@@ -24,6 +24,7 @@ from mp4_small_analyser.options import (
 )
 from mp4_small_analyser.setting_types import (
     AnalysisTimeout,
+    LogLevel,
     MaxSyncFiles,
     ResultTtlDays,
     S3BucketName,
@@ -170,7 +171,7 @@ class Settings(ProfileSettings, AnalysisSettings):
     )
 
     log_format: Literal["json", "text"] = "text"
-    log_level: str = "INFO"
+    log_level: LogLevel = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 
     @model_validator(mode="after")
     def _backends_are_complete(self) -> Self:

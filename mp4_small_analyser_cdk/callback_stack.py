@@ -14,7 +14,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from mp4_small_analyser.stores.dynamodb_table import (
+from mp4_small_analyser.stores.adapters.dynamodb_table import (
     BATCH_INDEX,
     BATCH_KEY,
     INDEX_ATTRIBUTES,
@@ -38,8 +38,8 @@ from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
 from mp4_small_analyser_cdk.retention import removal_policy
 
-# The DynamoDB calls each function's store makes (mp4_small_analyser/stores/dynamodb_store.py), no
-# more; tests/test_aws_lambda.py checks them against the calls the handlers make. No DeleteItem:
+# The DynamoDB calls each function's store makes (stores/adapters/dynamodb_store.py), no more;
+# tests/test_aws_lambda.py checks them against the calls the handlers make. No DeleteItem:
 # records expire through the TTL.
 CALLBACK_TABLE_ACTIONS = [
     "dynamodb:PutItem",  # received and simulated callbacks

@@ -221,8 +221,8 @@ class Mp4SmallAnalyserCdkStack(Stack):
         self.dead_letter_queue.grant_send_messages(self.worker.role)
         if shared.signing_secret is not None:
             shared.signing_secret.grant_read(self.worker.role)
-        # Without a signing secret, the worker signs with a key derived from API_KEY, so the
-        # callback API (same API_KEY) accepts the deployment's own callbacks.
+        # The worker signs `in1` with a key derived from API_KEY, which is all the callback
+        # API (same API_KEY) accepts of the deployment's own callbacks (signing.py).
         shared.service_key.grant_read(self.worker.role)
         if not config.allowed_s3_buckets:
             return

@@ -26,13 +26,13 @@ import numpy as np
 import pytest
 
 from mp4_small_analyser.settings import Settings
-from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.adapters.sqlite_store import SqliteResultStore
+from mp4_small_analyser.stores.adapters.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.records import TERMINAL_STATUSES, TaskRecord
 from mp4_small_analyser.stores.result_store import ResultStore
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
-from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
-from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.task_queue import TaskQueue
 from tests.fixtures_http import FileServer
 from tests.mediagen import moving_pattern, sine, write_video

@@ -27,13 +27,15 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from mp4_small_analyser.aws import handlers
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.logs import JsonFormatter
-from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign, verify
+from mp4_small_analyser.service.signing import SIGNATURE_HEADER, inbound_key, sign, verify
 from mp4_small_analyser.service.tasks import queued_record
-from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, encode_message
 from mp4_small_analyser.stores.records import TERMINAL_STATUSES, utc_timestamp
 from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, SUBMISSION_HANDLER, WORKER_HANDLER
@@ -46,6 +48,8 @@ API_KEY = "e2e-api-key-0123456789"
 CALLBACK_API_URL = "https://callback-api.example.test/prod/"
 CONSOLE_KEY = "console-key-for-the-lambda-tests"
 API_HOST = "abc123.execute-api.eu-west-1.amazonaws.com"
+CONSOLE = {"x-api-key": CONSOLE_KEY}
+"""What reads on the callback API need: the console key is its API_KEY."""
 ESM_BATCH_SIZE = 1
 """Records per worker event: the stacks' default WORKER_BATCH_SIZE."""
 # What the test changes in the functions' environments: loopback servers and
@@ -461,13 +465,17 @@ def test_async_batches_from_submission_to_callbacks_and_results(
 
     # Results through the callback function.
     resource = "/callback/{task_id}"
-    status, record = lambdas.api(CALLBACK_HANDLER, "GET", f"/callback/{s3_task}", resource)
+    status, record = lambdas.api(
+        CALLBACK_HANDLER, "GET", f"/callback/{s3_task}", resource, headers=CONSOLE
+    )
     assert status == 200
     assert (record["status"], record["callback"]["status"]) == ("completed", "delivered")
     assert record["payload"]["results"]["file_info"]["file_size"] == service_clip.stat().st_size
     attempts = []
     for task_id in (http_task, missing_task, files_task):
-        status, body = lambdas.api(CALLBACK_HANDLER, "GET", f"/callback/{task_id}", resource)
+        status, body = lambdas.api(
+            CALLBACK_HANDLER, "GET", f"/callback/{task_id}", resource, headers=CONSOLE
+        )
         assert status == 200
         attempts.append(body["callback"]["attempts"])
     assert sorted([record["callback"]["attempts"], *attempts]) == [1, 1, 1, 2]
@@ -478,6 +486,7 @@ def test_async_batches_from_submission_to_callbacks_and_results(
         "/callback/batch/batch-commands",
         "/callback/batch/{batch_id}",
         query={"limit": "2"},
+        headers=CONSOLE,
     )
     assert status == 200
     assert first["summary"] == {
@@ -496,11 +505,12 @@ def test_async_batches_from_submission_to_callbacks_and_results(
         "/callback/batch/batch-commands",
         "/callback/batch/{batch_id}",
         query={"limit": "2", "next_token": first["next_token"]},
+        headers=CONSOLE,
     )
     assert status == 200
     assert [t["task_id"] for t in second["tasks"]] == [missing_task]
     assert second["next_token"] is None
-    status, _ = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/nobody", resource)
+    status, _ = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/nobody", resource, headers=CONSOLE)
     assert status == 404
 
     # Lambda's JSON log handler gets the ids as record attributes; nothing formats the
@@ -563,11 +573,12 @@ def test_a_sync_batch_is_answered_with_the_results_the_workers_store(
         f"/callback/{task_id}/judge",
         "/callback/{task_id}/judge",
         body={"profile": inline},
+        headers=CONSOLE,
     )
     assert status == 200, judged
     assert judged["results"]["verdict"]["profile"] == "codec-only"
     assert body["results"][0]["results"]["verdict"]["profile"] == "ebu-r128"
-    status, listed = lambdas.api(CALLBACK_HANDLER, "GET", "/profiles", "/profiles")
+    status, listed = lambdas.api(CALLBACK_HANDLER, "GET", "/profiles", "/profiles", headers=CONSOLE)
     assert status == 200
     assert "ebu-r128-s1" in {profile["name"] for profile in listed["profiles"]}
 
@@ -734,9 +745,29 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
     payload = json.dumps({"status": "failed", "error": "boom", "error_code": "X"})
     resource = "/callback/{task_id}"
     status, body = lambdas.api(CALLBACK_HANDLER, "POST", "/callback/ext-1", resource, body=payload)
+    assert (status, body["error_code"]) == (401, "UNAUTHORIZED")
+    # What every receiver of our callbacks can sign (v2) is refused ...
+    forged = sign(SIGNING_SECRET, "POST", "/prod/callback/ext-1", payload.encode())
+    status, body = lambdas.api(
+        CALLBACK_HANDLER,
+        "POST",
+        "/callback/ext-1",
+        resource,
+        body=payload,
+        headers={SIGNATURE_HEADER: forged},
+    )
     assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE")
-    # Signed for the URL the sender used: the stage is part of its path.
-    header = sign(SIGNING_SECRET, "POST", "/prod/callback/ext-1", payload.encode())
+    # ... what the service signs for itself (in1) is accepted, for the URL the sender used:
+    # the stage is part of its path.
+    inbound = inbound_key(Settings(api_key=SecretStr(CONSOLE_KEY)))
+    assert inbound is not None
+    header = sign(
+        SIGNING_SECRET,
+        "POST",
+        "/prod/callback/ext-1",
+        payload.encode(),
+        inbound=(inbound, API_HOST),
+    )
     status, body = lambdas.api(
         CALLBACK_HANDLER,
         "POST",
@@ -745,7 +776,7 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
         body=payload,
         headers={SIGNATURE_HEADER: header},
     )
-    assert status == 200 and body["source"] == "callback"
+    assert status == 200 and body["source"] == "callback", body
     status, body = lambdas.api(
         CALLBACK_HANDLER,
         "POST",
@@ -755,7 +786,9 @@ def test_the_callback_function_runs_without_a_queue_and_checks_signatures(
         headers={SIGNATURE_HEADER: header},
     )
     assert (status, body["error_code"]) == (401, "INVALID_SIGNATURE"), "a replay is refused"
-    status, body = lambdas.api(CALLBACK_HANDLER, "GET", "/callback/ext-1", resource)
+    status, body = lambdas.api(
+        CALLBACK_HANDLER, "GET", "/callback/ext-1", resource, headers=CONSOLE
+    )
     assert (status, body["status"], body["payload"]["error"]) == (200, "failed", "boom")
 
 
@@ -871,9 +904,11 @@ def test_without_a_signing_secret_the_deployments_own_callbacks_are_still_accept
 
     status, refused = relay({})
     assert (status, refused["error_code"]) == (401, "UNAUTHORIZED")
-    status, stored = relay({SIGNATURE_HEADER: signature})
+    # `in1` covers the host the worker sent to: the receiver stands in for the API's.
+    host = httpx.URL(callback_receiver.url("/")).netloc.decode()
+    status, stored = relay({SIGNATURE_HEADER: signature, "Host": host})
     assert status == 200 and stored["source"] == "callback", stored
-    status, replayed = relay({SIGNATURE_HEADER: signature})
+    status, replayed = relay({SIGNATURE_HEADER: signature, "Host": host})
     assert (status, replayed["error_code"]) == (401, "INVALID_SIGNATURE")
     # The console key itself is a credential too (what a script of the operator's sends).
     status, _ = relay({"x-api-key": CONSOLE_KEY})

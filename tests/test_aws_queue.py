@@ -14,8 +14,8 @@ from collections.abc import Callable
 import boto3
 import pytest
 
+from mp4_small_analyser.stores.adapters.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
-from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from tests.aws_deployment import Queues
 
 

@@ -25,7 +25,7 @@ from mp4_small_analyser.models import (
     Results,
     task_result_adapter,
 )
-from mp4_small_analyser.stores.dynamodb_items import (
+from mp4_small_analyser.stores.adapters.dynamodb_items import (
     ITEM_LIMIT,
     PAYLOAD_BUDGET,
     TRUNCATION_MARK,
@@ -34,7 +34,7 @@ from mp4_small_analyser.stores.dynamodb_items import (
     serialize,
     to_dynamo,
 )
-from mp4_small_analyser.stores.dynamodb_store import DynamoDbResultStore
+from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
 from mp4_small_analyser.stores.records import RecordUpdate, TaskRecord, utc_timestamp
 
 SERIES_LENGTH = 60_000

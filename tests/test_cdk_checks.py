@@ -14,7 +14,7 @@ from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]
 
 from mp4_small_analyser.aws.settings import LambdaSettings, lambda_settings
-from mp4_small_analyser.stores import aws_clients
+from mp4_small_analyser.stores.adapters import aws_clients
 from mp4_small_analyser_cdk.callback_stack import (
     CALLBACK_INDEX_ACTIONS,
     CALLBACK_TABLE_ACTIONS,

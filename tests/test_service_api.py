@@ -380,7 +380,9 @@ def test_original_callback_examples_are_stored_as_they_are(
 
 def test_received_callback_validation(service: ServiceProcess) -> None:
     with service.client() as client:
-        bad_json = client.post("/callback/t1", content=b"{not json")
+        bad_json = client.post(
+            "/callback/t1", content=b"{not json", headers={"content-type": "application/json"}
+        )
         wrong_type = client.post("/callback/t1", json={"status": "completed", "results": [1]})
         bad_status = client.post("/callback/t1", json={"status": "exploded"})
         not_object = client.post("/callback/t1", json=["status"])

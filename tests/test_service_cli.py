@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,12 +13,13 @@ from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mp4_small_analyser.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -31,6 +33,17 @@ def test_serve_prints_the_urls_to_use(service: ServiceProcess) -> None:
     banner = service.log.with_suffix(".out").read_text()
     for path in ("/docs", "/mp4_small_analyser", "/callback/{task_id}", "/test/results"):
         assert f"{service.url}{path}" in banner
+
+
+def test_serve_refuses_an_unknown_log_level_in_one_line(tmp_path: Path) -> None:
+    done = run_cli(
+        "serve", "--port", "0", "--db", str(tmp_path / "x.db"), env={"LOG_LEVEL": "verbose"}
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("mp4-analyser serve: error: LOG_LEVEL: Input should be 'DEBUG'"), line
+    assert not (tmp_path / "x.db").exists()
 
 
 def test_submit_wait_prints_the_results_of_an_async_batch(

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.records import TERMINAL_STATUSES
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
 

@@ -190,7 +190,8 @@ def test_refused_batches_leave_nothing_behind(service: ServiceProcess) -> None:
     }
     assert_error(submit(service, json=body), 422, "URL_NOT_ALLOWED")
     with service.client() as client:
-        assert_error(client.get("/callback/batch/refused"), 404, "NOT_FOUND")
+        refused = client.get("/callback/batch/refused", headers={"x-api-key": API_KEY})
+        assert_error(refused, 404, "NOT_FOUND")
 
 
 def test_a_public_batch_is_accepted(service: ServiceProcess) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import boto3
 
 from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.adapters.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
-from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.task_queue import TaskQueue
 
 QueueFactory = Callable[[str], TaskQueue]
@@ -146,8 +146,8 @@ def test_sqlite_takes_back_leases_of_a_dead_process(tmp_path: Path) -> None:
     queue = SqliteTaskQueue(SqliteDatabase(db), "tasks")
     queue.enqueue([analyse("orphan"), analyse("other")])
     claimer = (
-        "import sys; from mp4_small_analyser.stores.sqlite_db import SqliteDatabase;"
-        "from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue;"
+        "import sys; from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue;"
         "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks');"
         "print(len(q.claim(1, 3600)))"
     )
@@ -169,8 +169,8 @@ def test_sqlite_processes_claiming_together_never_share_a_message(tmp_path: Path
     # Each consumer imports, says it is ready, and starts claiming when told to; the
     # pause between claims stands for the work done on each message.
     consumer = (
-        "import sys, time; from mp4_small_analyser.stores.sqlite_db import SqliteDatabase;"
-        "from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue;"
+        "import sys, time; from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase;"
+        "from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue;"
         "q = SqliteTaskQueue(SqliteDatabase(sys.argv[1]), 'tasks'); got = []\n"
         "print('ready', flush=True); sys.stdin.readline()\n"
         "while batch := q.claim(3, 3600):\n"

@@ -21,11 +21,11 @@ from mp4_small_analyser.service.tasks import (
     process_task,
     queued_record,
 )
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.adapters.sqlite_queue import SqliteTaskQueue
+from mp4_small_analyser.stores.adapters.sqlite_store import SqliteResultStore
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage
 from mp4_small_analyser.stores.records import RecordUpdate
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
-from mp4_small_analyser.stores.sqlite_queue import SqliteTaskQueue
-from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
 from tests.fixtures_http import CallbackReceiver, FileServer
 
 

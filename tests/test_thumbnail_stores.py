@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from mp4_small_analyser.models import ImageFile
-from mp4_small_analyser.stores.local_thumbnails import LocalThumbnailStore
-from mp4_small_analyser.stores.s3_thumbnails import S3ThumbnailStore
+from mp4_small_analyser.stores.adapters.local_thumbnails import LocalThumbnailStore
+from mp4_small_analyser.stores.adapters.s3_thumbnails import S3ThumbnailStore
 from mp4_small_analyser.stores.thumbnail_store import InvalidThumbnailKeyError, ThumbnailStore
 from tests.fixtures_aws import REGION
 

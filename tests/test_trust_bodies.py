@@ -149,13 +149,21 @@ def test_a_form_body_is_refused_naming_its_content_type(service: ServiceProcess)
         assert form in error["error"] and "application/json" in error["error"]
 
 
-def test_a_body_without_content_type_is_taken_as_json(service: ServiceProcess) -> None:
+def test_a_body_without_content_type_is_refused(service: ServiceProcess) -> None:
+    """A browser sends a typeless Blob to another site without a preflight (finding #9)."""
     body = (
         b'{"files_url": ["' + PUBLIC.encode() + b'"], "callback_url": "' + PUBLIC.encode() + b'"}'
     )
     with service.client() as client:
         response = client.post("/mp4_small_analyser", content=body, headers={"x-api-key": API_KEY})
-    assert response.status_code == 202, response.text
+        assert response.status_code == 415, response.text
+        assert response.json()["error_code"] == "UNSUPPORTED_MEDIA_TYPE"
+        typed = client.post(
+            "/mp4_small_analyser",
+            content=body,
+            headers={"x-api-key": API_KEY, "content-type": "application/json"},
+        )
+    assert typed.status_code == 202, typed.text
 
 
 @pytest.mark.parametrize(

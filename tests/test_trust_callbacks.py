@@ -1,8 +1,8 @@
 """Received callbacks cannot forge, move or replay results (issue 9, findings 2, 3, 4, 10).
 
 Real `mp4-analyser serve` processes: one with an API key and no signing secret, one with
-a signing secret; callbacks posted by hand as an attacker would, and by the service to
-itself as the original design's examples do.
+both; callbacks posted by hand as an attacker would (a receiver of our callbacks holds
+the signing secret), and by the service to itself as the original design's examples do.
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign
-from tests.fixtures_http import FileServer
+from mp4_small_analyser.service.signing import SIGNATURE_HEADER, inbound_key, sign
+from mp4_small_analyser.settings import Settings
+from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
 
 API_KEY = "callbacks-key"
 SECRET = "callbacks-secret"
+INBOUND = inbound_key(Settings(api_key=SecretStr(API_KEY)))
 ROOT = Path(__file__).resolve().parent.parent
 FORGED = {"status": "failed", "error": "forged", "error_code": "NOT_MP4", "batch_id": "elsewhere"}
 
@@ -40,8 +43,9 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """CALLBACK_SIGNING_SECRET set, no API key."""
-    service = start(tmp_path_factory.mktemp("signed"), {"CALLBACK_SIGNING_SECRET": SECRET})
+    """CALLBACK_SIGNING_SECRET and API_KEY set."""
+    env = {"CALLBACK_SIGNING_SECRET": SECRET, "API_KEY": API_KEY}
+    service = start(tmp_path_factory.mktemp("signed"), env)
     yield service
     service.stop()
 
@@ -91,7 +95,7 @@ def test_a_received_callback_never_replaces_the_services_own_record(
     assert call(keyed, "POST", "/callback/own-1", FORGED, **key).status_code == 200
     simulated = {"task_id": "own-1", "status": "failed", "batch_id": "elsewhere"}
     assert call(keyed, "POST", "/test/simulate", simulated, **key).status_code == 201
-    shown = call(keyed, "GET", "/callback/own-1").json()
+    shown = call(keyed, "GET", "/callback/own-1", **key).json()
     assert (shown["source"], shown["status"], shown["batch_id"]) == (
         "service",
         "completed",
@@ -100,7 +104,7 @@ def test_a_received_callback_never_replaces_the_services_own_record(
     assert shown["payload"]["results"]["file_info"]["file_size"] == service_clip.stat().st_size
     assert [r["source"] for r in shown["received"]] == ["simulated", "callback"]
     assert shown["received"][1]["payload"]["error"] == "forged"
-    batch = call(keyed, "GET", "/callback/batch/own-b").json()
+    batch = call(keyed, "GET", "/callback/batch/own-b", **key).json()
     verdict = shown["payload"]["results"]["verdict"]
     assert verdict["profile"] == "ebu-r128"
     # Counted once, with the verdict of the service's own record.
@@ -113,10 +117,15 @@ def test_a_received_callback_never_replaces_the_services_own_record(
         "failed": 0,
         "verdicts": verdicts,
     }
-    assert call(keyed, "GET", "/callback/batch/elsewhere").status_code == 404
-    # Judged again, as a read (no key): the service's own result, not the newer received ones.
-    task = call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"})
-    in_batch = call(keyed, "POST", "/callback/batch/own-b/judge", {"profile": "web"})
+    assert call(keyed, "GET", "/callback/batch/elsewhere", **key).status_code == 404
+    # Reads need the key too (finding #12), judging again included.
+    for path in ("/callback/own-1", "/callback/batch/own-b", "/profiles", "/profiles/web"):
+        assert call(keyed, "GET", path).status_code == 401, path
+    assert call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"}).status_code == 401
+    assert call(keyed, "GET", "/health").status_code == 200
+    # Judged again, as a read: the service's own result, not the newer received ones.
+    task = call(keyed, "POST", "/callback/own-1/judge", {"profile": "web"}, **key)
+    in_batch = call(keyed, "POST", "/callback/batch/own-b/judge", {"profile": "web"}, **key)
     assert (task.status_code, in_batch.status_code) == (200, 200), task.text + in_batch.text
     for result in (task.json(), *in_batch.json()["results"]):
         assert (result["status"], result["results"]["verdict"]["profile"]) == ("completed", "web")
@@ -135,7 +144,7 @@ def test_with_only_an_api_key_the_services_callbacks_to_itself_are_accepted(
     task_id = response.json()["tasks"][0]["task_id"]
     own = keyed.wait_for_own_delivery(task_id)
     assert own.callback is not None and own.callback.status == "delivered", own.callback
-    shown = call(keyed, "GET", f"/callback/{task_id}").json()
+    shown = call(keyed, "GET", f"/callback/{task_id}", **{"x-api-key": API_KEY}).json()
     assert shown["source"] == "service" and shown["received"][0]["source"] == "callback"
 
 
@@ -158,26 +167,81 @@ def test_the_designs_example_counts_each_file_once(
     for task_id in ("task-777", "t-9"):
         own = keyed.wait_for_own_delivery(task_id)
         assert own.callback is not None and own.callback.status == "delivered"
-    batch = call(keyed, "GET", "/callback/batch/design-batch").json()
+    key = {"x-api-key": API_KEY}
+    batch = call(keyed, "GET", "/callback/batch/design-batch", **key).json()
     assert batch["summary"]["total"] == 2 and batch["summary"]["completed"] == 2
     assert [t["task_id"] for t in batch["tasks"]] == ["task-777", "t-9"]
-    assert [r["source"] for r in call(keyed, "GET", "/callback/task-777").json()["received"]] == [
-        "callback"
-    ]
+    assert [
+        r["source"] for r in call(keyed, "GET", "/callback/task-777", **key).json()["received"]
+    ] == ["callback"]
+
+
+def inbound_header(service: ServiceProcess, method: str, path: str, body: bytes) -> str:
+    """The signature the service puts on its own callback to `path` on itself."""
+    assert INBOUND is not None
+    return sign(SECRET, method, path, body, inbound=(INBOUND, service.url.split("://", 1)[1]))
 
 
 def signed_call(
     service: ServiceProcess, method: str, path: str, body: bytes, signed_as: tuple[str, str]
 ) -> httpx.Response:
-    header = sign(SECRET, signed_as[0], signed_as[1], body)
+    header = inbound_header(service, *signed_as, body)
     return call(service, method, path, body, **{SIGNATURE_HEADER: header})
 
 
 BODY = json.dumps({"status": "failed", "error": "boom", "error_code": "NOT_MP4"}).encode()
 
 
+def test_a_receiver_holding_the_signing_secret_cannot_forge_a_callback(
+    signed: ServiceProcess,
+) -> None:
+    forged = json.dumps(FORGED).encode()
+    header = sign(SECRET, "POST", "/callback/victim-2", forged)
+    response = call(signed, "POST", "/callback/victim-2", forged, **{SIGNATURE_HEADER: header})
+    assert (response.status_code, response.json()["error_code"]) == (401, "INVALID_SIGNATURE")
+    assert "in1" in response.json()["error"]
+    shown = call(signed, "GET", "/callback/victim-2", **{"x-api-key": API_KEY})
+    assert shown.status_code == 404
+
+
+def test_a_callback_signed_for_another_receiver_does_not_fit_the_services_url(
+    signed: ServiceProcess,
+    served_files: FileServer,
+    service_clip: Path,
+    callback_receiver: CallbackReceiver,
+) -> None:
+    url = served_files.publish(service_clip, "elsewhere.mp4")
+    # The receiver's path is the service's own route: only the host differs.
+    callback = callback_receiver.url("/callback/relayed")
+    body = {"mp4_small_analyser": [{"file_url": url, "callback_url": callback}]}
+    response = call(signed, "POST", "/mp4_small_analyser", body, **{"x-api-key": API_KEY})
+    assert response.status_code == 202, response.text
+    (received,) = callback_receiver.wait_for(1, timeout=60)
+    assert ",in1=" in received.headers[SIGNATURE_HEADER.lower()]
+    relayed = call(
+        signed,
+        "POST",
+        "/callback/relayed",
+        received.body,
+        **{SIGNATURE_HEADER: received.headers[SIGNATURE_HEADER.lower()]},
+    )
+    assert (relayed.status_code, relayed.json()["error_code"]) == (401, "INVALID_SIGNATURE")
+
+
+def test_with_a_signing_secret_the_services_callbacks_to_itself_are_accepted(
+    signed: ServiceProcess, served_files: FileServer, service_clip: Path
+) -> None:
+    url = served_files.publish(service_clip, "self-signed.mp4")
+    body = {"files_url": [url], "callback_url": f"{signed.url}/callback"}
+    response = call(signed, "POST", "/mp4_small_analyser", body, **{"x-api-key": API_KEY})
+    assert response.status_code == 202, response.text
+    task_id = response.json()["tasks"][0]["task_id"]
+    own = signed.wait_for_own_delivery(task_id)
+    assert own.callback is not None and own.callback.status == "delivered", own.callback
+
+
 def test_a_signature_is_accepted_once(signed: ServiceProcess) -> None:
-    header = sign(SECRET, "POST", "/callback/once", BODY)
+    header = inbound_header(signed, "POST", "/callback/once", BODY)
     first = call(signed, "POST", "/callback/once", BODY, **{SIGNATURE_HEADER: header})
     assert first.status_code == 200, first.text
     again = call(signed, "POST", "/callback/once", BODY, **{SIGNATURE_HEADER: header})
@@ -199,29 +263,35 @@ def test_a_signature_cannot_be_moved_to_another_task_or_method(
     assert (response.status_code, response.json()["error_code"]) == (401, "INVALID_SIGNATURE")
 
 
-def test_v1_signatures_are_no_longer_accepted(signed: ServiceProcess) -> None:
-    header = sign(SECRET, "POST", "/callback/old", BODY)
-    v1_only = ",".join(part for part in header.split(",") if not part.startswith("v2="))
-    response = call(signed, "POST", "/callback/old", BODY, **{SIGNATURE_HEADER: v1_only})
-    assert response.status_code == 401 and "v2" in response.json()["error"]
-
-
-def test_simulate_needs_a_signature_like_any_received_callback(signed: ServiceProcess) -> None:
+def test_simulate_takes_the_path_of_received_callbacks(
+    signed: ServiceProcess, service_factory: Callable[..., ServiceProcess]
+) -> None:
     body = json.dumps({"task_id": "sim-signed", "status": "completed"}).encode()
     unsigned = call(signed, "POST", "/test/simulate", body)
-    assert (unsigned.status_code, unsigned.json()["error_code"]) == (401, "INVALID_SIGNATURE")
-    response = signed_call(signed, "POST", "/test/simulate", body, ("POST", "/test/simulate"))
+    assert (unsigned.status_code, unsigned.json()["error_code"]) == (401, "UNAUTHORIZED")
+    response = call(signed, "POST", "/test/simulate", body, **{"x-api-key": API_KEY})
     assert response.status_code == 201, response.text
+    assert response.json()["source"] == "simulated"
+    # With a signing secret and no API key, nothing can vouch for a received callback.
+    secret_only = service_factory({"CALLBACK_SIGNING_SECRET": SECRET, "ENABLE_TEST_ENDPOINTS": "1"})
+    for path in ("/test/simulate", "/callback/sim-signed"):
+        header = sign(SECRET, "POST", path, body)
+        refused = call(secret_only, "POST", path, body, **{SIGNATURE_HEADER: header})
+        assert (refused.status_code, refused.json()["error_code"]) == (401, "UNAUTHORIZED"), path
 
 
 def test_a_replay_is_refused_by_another_process_sharing_the_store(
     signed: ServiceProcess, service_factory: Callable[..., ServiceProcess]
 ) -> None:
-    header = sign(SECRET, "POST", "/callback/shared", BODY)
-    assert call(signed, "POST", "/callback/shared", BODY, **{SIGNATURE_HEADER: header}).is_success
-    other = service_factory({"CALLBACK_SIGNING_SECRET": SECRET}, db=signed.db)
+    other = service_factory({"CALLBACK_SIGNING_SECRET": SECRET, "API_KEY": API_KEY}, db=signed.db)
+    # Both serve one public URL (as behind a load balancer): the Host header names it.
+    host = other.url.split("://", 1)[1]
+    header = inbound_header(other, "POST", "/callback/shared", BODY)
+    first = call(signed, "POST", "/callback/shared", BODY, host=host, **{SIGNATURE_HEADER: header})
+    assert first.is_success, first.text
     replay = call(other, "POST", "/callback/shared", BODY, **{SIGNATURE_HEADER: header})
     assert (replay.status_code, replay.json()["error_code"]) == (401, "INVALID_SIGNATURE")
+    assert "already used" in replay.json()["error"]
 
 
 def test_test_endpoints_are_off_unless_enabled(

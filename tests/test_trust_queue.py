@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from mp4_small_analyser.service.tasks import queued_record
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.messages import AnalyseMessage
 from mp4_small_analyser.stores.records import utc_timestamp
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
 

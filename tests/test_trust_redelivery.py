@@ -18,11 +18,11 @@ from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy
 from mp4_small_analyser.service.tasks import TaskDeps, inline_analyser, process_delivery
 from mp4_small_analyser.settings import Settings
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.adapters.sqlite_store import SqliteResultStore
+from mp4_small_analyser.stores.adapters.sqs_queue import SqsTaskQueue
 from mp4_small_analyser.stores.messages import DeliverMessage, encode_message
 from mp4_small_analyser.stores.records import Delivery, TaskRecord, utc_timestamp
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
-from mp4_small_analyser.stores.sqlite_store import SqliteResultStore
-from mp4_small_analyser.stores.sqs_queue import SqsTaskQueue
 from tests.aws_deployment import Queues
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess

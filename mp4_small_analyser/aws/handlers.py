@@ -103,7 +103,7 @@ def configure_lambda_logging(settings: Settings) -> None:
             add_task_context(handler)
         # The runtime sets the level from the function's application log level, if any.
         if LAMBDA_LOG_LEVEL not in os.environ:
-            root.setLevel(settings.log_level.upper())
+            root.setLevel(settings.log_level)
         logging.getLogger("httpx").setLevel(logging.WARNING)
     else:
         configure_logging(settings.log_format, settings.log_level)

@@ -59,6 +59,6 @@ def lambda_settings() -> LambdaSettings:
 
 def _secret_value(arn: str) -> SecretStr:
     # Imported here: the CDK app reads these settings' names without needing boto3.
-    from mp4_small_analyser.stores.aws_clients import aws_client
+    from mp4_small_analyser.stores.adapters.aws_clients import aws_client
 
     return SecretStr(aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])

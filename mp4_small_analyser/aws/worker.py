@@ -22,9 +22,9 @@ from mp4_small_analyser.aws.settings import WORKER_TIME_MARGIN, LambdaSettings
 from mp4_small_analyser.service.executor import AnalysisProcess
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.tasks import deps_from_settings, handle_message
+from mp4_small_analyser.stores.adapters.sqs_queue import to_lease
 from mp4_small_analyser.stores.backends import Backends
 from mp4_small_analyser.stores.messages import UnreadableMessage
-from mp4_small_analyser.stores.sqs_queue import to_lease
 from mp4_small_analyser.stores.task_queue import MAX_RECEIVES, Lease
 
 logger = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from mp4_small_analyser.models import (
 from mp4_small_analyser.options import DEFAULT_PROFILE, AnalysisOptions, SourceLimits
 from mp4_small_analyser.service.executor import AnalysisJob, AnalysisProcess
 from mp4_small_analyser.settings import AnalysisSettings
-from mp4_small_analyser.stores.local_thumbnails import LocalThumbnailStore
+from mp4_small_analyser.stores.adapters.local_thumbnails import LocalThumbnailStore
 from mp4_small_analyser.stores.thumbnail_store import ThumbnailStore
 
 TaskResult = CompletedResult | FailedResult

@@ -56,12 +56,7 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
         "its answer. With --wait, wait for an async batch and print its results.",
     )
     submit.add_argument("batch", type=Path, metavar="BATCH.json")
-    submit.add_argument(
-        "--server",
-        default=os.environ.get("MP4_ANALYSER_SERVER", DEFAULT_SERVER),
-        help="service URL (default: $MP4_ANALYSER_SERVER or %(default)s)",
-    )
-    submit.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
+    _add_server_options(submit)
     submit.add_argument("--wait", action="store_true", help="wait for results, print them")
     submit.add_argument(
         "--timeout",
@@ -81,13 +76,18 @@ def add_service_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     target = redeliver.add_mutually_exclusive_group(required=True)
     target.add_argument("task_id", nargs="?", metavar="TASK_ID")
     target.add_argument("--batch", metavar="BATCH_ID", help="every failed callback of a batch")
-    redeliver.add_argument(
+    _add_server_options(redeliver)
+    redeliver.set_defaults(command=_redeliver)
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """--server and --api-key: which service a client command talks to, with which key."""
+    parser.add_argument(
         "--server",
         default=os.environ.get("MP4_ANALYSER_SERVER", DEFAULT_SERVER),
         help="service URL (default: $MP4_ANALYSER_SERVER or %(default)s)",
     )
-    redeliver.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
-    redeliver.set_defaults(command=_redeliver)
+    parser.add_argument("--api-key", default=os.environ.get("API_KEY"), help="x-api-key value")
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -18,8 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mp4_small_analyser.service.headers import API_KEY_HEADER
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 
-BATCH_PAGE = 1000
 REQUEST_TIMEOUT = 120.0
 """Seconds one request may take (a sync batch answers within the server's SYNC_TIMEOUT)."""
 CONNECT_TIMEOUT = 10.0
@@ -142,7 +142,7 @@ def wait_for_batch(
 
 def batch_records(client: httpx.Client, batch_id: str) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": BATCH_PAGE}
+    params: dict[str, Any] = {"limit": MAX_PAGE_SIZE}
     while True:
         page = _get(client, f"/callback/batch/{batch_id}", params)
         records.extend(page["tasks"])

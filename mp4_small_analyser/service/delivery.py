@@ -69,9 +69,17 @@ def is_retryable_status(status: int) -> bool:
 class CallbackSender:
     """Sends callbacks through a guarded client: private targets refused unless allowed."""
 
-    def __init__(self, *, allow_private: bool, timeout: float, signing_secret: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        timeout: float,
+        signing_secret: str | None,
+        inbound_key: str | None = None,
+    ) -> None:
         self._timeout = timeout
         self._secret = signing_secret
+        self._inbound_key = inbound_key
         # Redirects are not followed: a POST turned into a GET would lose the result.
         self._client = http_client(
             allow_private=allow_private, timeout=httpx.Timeout(timeout), follow_redirects=False
@@ -83,7 +91,14 @@ class CallbackSender:
         body = encode_body(payload)
         headers = {"Content-Type": "application/json", ATTEMPT_HEADER: str(attempt)}
         if self._secret:
-            headers[SIGNATURE_HEADER] = sign(self._secret, method, httpx.URL(url).path, body)
+            target = httpx.URL(url)
+            # `in1` too, whatever the target: the sender cannot tell its own URL, and a
+            # receiver elsewhere can do nothing with it (signing.py).
+            host = target.netloc.decode("ascii")
+            inbound = None if self._inbound_key is None else (self._inbound_key, host)
+            headers[SIGNATURE_HEADER] = sign(
+                self._secret, method, target.path, body, inbound=inbound
+            )
         try:
             with request_deadline(self._timeout):
                 response = self._client.request(method, url, content=body, headers=headers)

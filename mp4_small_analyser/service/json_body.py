@@ -26,6 +26,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.web.security import cross_site
 
 MAX_JSON_DEPTH = 20
 """Deepest nesting of objects and arrays in a body (a task result nests 5 levels)."""
@@ -95,9 +96,14 @@ def _invalid_json(message: str) -> ServiceError:
 
 
 def check_content_type(content_type: str | None) -> None:
-    """Refuse (415) a body whose declared type is not JSON; no type at all is taken as JSON."""
+    """Refuse (415) a body whose declared type is not JSON, or that declares none."""
     if not content_type:
-        return
+        raise ServiceError(
+            415,
+            ServiceErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "The body is sent without a content type: send it with "
+            "'Content-Type: application/json'",
+        )
     message = email.message.Message()
     message["content-type"] = content_type
     subtype = message.get_content_subtype()
@@ -134,6 +140,12 @@ class JsonRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             json_request = JsonRequest(request.scope, request.receive)
+            if request.method in BODY_METHODS and cross_site(request):
+                raise ServiceError(
+                    403,
+                    ServiceErrorCode.CROSS_SITE_REQUEST,
+                    "Refused: a browser sent this request from a page of another site",
+                )
             if request.method in BODY_METHODS:
                 body = await json_request.body()
                 if body or expects_body:

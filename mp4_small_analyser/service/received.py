@@ -5,14 +5,68 @@ reads say which is which. Nor does it count in a batch when the service ran the 
 a batch never counts one file twice, and a callback cannot move a task into another
 batch. It joins its batch only for tasks the service does not know (the original
 design's callback stack, receiving results from analysers elsewhere).
+
+`store_received` is the one path of both ways in, `POST /callback/{task_id}` and
+`POST /test/simulate`: credentials, validation, redaction, batch, store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from mp4_small_analyser.stores.records import TaskRecord
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from mp4_small_analyser.service.auth import require_callback_credentials
+from mp4_small_analyser.service.context import ServiceContext
+from mp4_small_analyser.service.redaction import public_record, redact_json
+from mp4_small_analyser.service.schemas import ReceivedCallback
+from mp4_small_analyser.stores.records import RecordSource, TaskRecord, received_record
 from mp4_small_analyser.stores.result_store import ResultStore
+
+
+async def store_received(
+    request: Request, context: ServiceContext, task_id: str, payload: Any, source: RecordSource
+) -> TaskRecord:
+    """Store `payload` received for `task_id` (the path's id wins over the body's) once the
+    request's credentials are checked; the record as answers show it."""
+    await require_callback_credentials(request, context, await request.body())
+    checked = _validated(payload)
+    named = checked.get("task_id")
+    checked = redact_json({**checked, "task_id": task_id})
+    callback = ReceivedCallback.model_validate(checked)
+    store = context.backends.store
+    batch_id = await run_in_threadpool(
+        received_batch_id, store, (task_id, named), callback.batch_id
+    )
+    record = received_record(
+        task_id,
+        checked,
+        status=callback.status,
+        batch_id=batch_id,
+        file_url=callback.file_url,
+        source=source,
+        ttl_days=context.settings.result_ttl_days,
+    )
+    await run_in_threadpool(store.put, record)
+    return public_record(record)
+
+
+def _validated(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise RequestValidationError(
+            [{"type": "dict_type", "loc": ("body",), "msg": "Input should be a JSON object"}]
+        )
+    try:
+        ReceivedCallback.model_validate(payload)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from None
+    return payload
 
 
 def received_batch_id(

@@ -19,12 +19,16 @@ SECRET_PARAMETERS = frozenset(
     {
         "x-amz-signature", "x-amz-credential", "x-amz-security-token",
         "x-goog-signature", "x-goog-credential",
-        "signature", "sig", "token", "access_token", "auth", "authorization",
-        "api_key", "apikey", "x-api-key", "password", "secret", "client_secret",
+        "signature", "sig", "key", "api_key", "apikey", "x-api-key",
+        "token", "access_token", "refresh_token", "id_token", "session_token",
+        "auth", "authorization", "credential", "credentials",
+        "password", "passwd", "secret", "client_secret",
     }
 )  # fmt: skip
 """Query parameters (any case) whose values are credentials: AWS and Google Cloud signed
-URLs, CloudFront (`Signature`), Azure SAS (`sig`), and the usual token names."""
+URLs, CloudFront (`Signature`), Azure SAS (`sig`), Google APIs (`key`), OAuth tokens and
+the usual names. The one list: every answer, record, page and log line goes through
+`redact_url`/`redact_text`/`redact_json` below."""
 
 _URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>\\]+")
 _USERINFO = re.compile(r"(?<=://)[^/?#@\s]*@")

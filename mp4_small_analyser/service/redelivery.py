@@ -12,12 +12,11 @@ import time
 
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.stores.messages import DeliverMessage
 from mp4_small_analyser.stores.records import RecordUpdate, TaskRecord
 
 logger = logging.getLogger(__name__)
-
-PAGE = 1000
 
 
 def redeliver_task(task_id: str, context: ServiceContext) -> list[str]:
@@ -43,7 +42,7 @@ def redeliver_batch(batch_id: str, context: ServiceContext) -> list[str]:
     failed: list[TaskRecord] = []
     token: str | None = None
     while True:
-        page = store.batch_page(batch_id, PAGE, token)
+        page = store.batch_page(batch_id, MAX_PAGE_SIZE, token)
         failed += [
             record
             for record in page.records

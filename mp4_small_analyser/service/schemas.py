@@ -22,6 +22,7 @@ from pydantic import (
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.judging import ProfileReference
+from mp4_small_analyser.stores.records import ID_PATTERN as ID_PATTERN
 from mp4_small_analyser.stores.records import (
     BatchSummary,
     CallbackMethod,
@@ -31,7 +32,6 @@ from mp4_small_analyser.stores.records import (
 
 MAX_URL_LENGTH = 4096
 RECEIVED_SHOWN = 10
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 
 Identifier = Annotated[
     str,

@@ -6,7 +6,9 @@ right even for `--port 0` (an ephemeral port, as the tests use).
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import sys
 from urllib.parse import quote
 
 import uvicorn
@@ -25,6 +27,8 @@ def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> in
     configure_logging(settings.log_format, settings.log_level)
     runtime = LocalRuntime(settings, backends)
     app = create_app(settings, backends=backends, runtime=runtime)
+    if settings.api_key is None and not is_loopback(host):
+        print(EXPOSED_WARNING.format(host=host), file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         sock = socket.create_server((host, port), family=family)
@@ -42,6 +46,24 @@ def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> in
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+EXPOSED_WARNING = (
+    "mp4-analyser serve: warning: listening on {host} without API_KEY: anyone who can reach "
+    "it may submit, read and post results"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` binds to this machine only (a name such as `localhost` is resolved)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+        except OSError:
+            return False
+        return all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 def banner(settings: Settings, host: str, port: int) -> str:

@@ -13,6 +13,14 @@ to remember, a 5-minute tolerance, several signatures in one header while secret
 
 `v1` (HMAC over "<t>." + body) is still sent, for receivers written against it, and is no
 longer accepted by this service's own receiver.
+
+`in1` is what this service's own receiver accepts, and nothing else signed: every
+receiver of our callbacks holds the key of `v1`/`v2` (it must, to check them), so any of
+them could sign a forged result for another task onto `POST /callback/{task_id}`. `in1`
+is HMAC-SHA256(inbound key, "in1\n<t>\n<id>\n<METHOD>\n<host>\n<path>\n" + body) with an
+inbound key derived from API_KEY that is never sent and never derivable from the outgoing
+key, over the full target (host and path): a receiver cannot make one, and one it saw
+on a callback to itself does not fit the service's own URL.
 """
 
 from __future__ import annotations
@@ -27,8 +35,13 @@ from mp4_small_analyser.settings import Settings
 
 SIGNATURE_HEADER = "X-Mp4-Analyser-Signature"
 SCHEME = "v2"
+INBOUND_SCHEME = "in1"
 DEFAULT_TOLERANCE = 300.0
 _API_KEY_DERIVATION = b"mp4-analyser callback signing v2"
+_INBOUND_DERIVATION = b"mp4-analyser inbound callback in1"
+
+
+Fields = dict[str, list[str]]
 
 
 class SignatureError(ValueError):
@@ -55,8 +68,25 @@ def signing_key(settings: Settings) -> str | None:
     return None
 
 
+def inbound_key(settings: Settings) -> str | None:
+    """The key of `in1`, the only signature `POST /callback/{task_id}` accepts: derived from
+    API_KEY with another label than `signing_key`'s, so knowing the outgoing key (as every
+    receiver does) gives nothing towards it; without API_KEY, none."""
+    if settings.api_key is None:
+        return None
+    api_key = settings.api_key.get_secret_value().encode()
+    return hmac.new(api_key, _INBOUND_DERIVATION, hashlib.sha256).hexdigest()
+
+
 def signed_content(timestamp: int, delivery_id: str, method: str, path: str, body: bytes) -> bytes:
     return f"{SCHEME}\n{timestamp}\n{delivery_id}\n{method.upper()}\n{path}\n".encode() + body
+
+
+def inbound_content(
+    timestamp: int, delivery_id: str, method: str, host: str, path: str, body: bytes
+) -> bytes:
+    target = f"{method.upper()}\n{host.lower()}\n{path}\n"
+    return f"{INBOUND_SCHEME}\n{timestamp}\n{delivery_id}\n{target}".encode() + body
 
 
 def sign(
@@ -67,13 +97,20 @@ def sign(
     *,
     timestamp: int | None = None,
     delivery_id: str | None = None,
+    inbound: tuple[str, str] | None = None,
 ) -> str:
-    """The header value signing this request (now, with a fresh delivery id, by default)."""
+    """The header value signing this request (now, with a fresh delivery id, by default);
+    with `inbound` (the inbound key, the target's host), its `in1` value too."""
     t = int(time.time()) if timestamp is None else timestamp
     delivery = delivery_id or secrets.token_hex(12)
     v2 = _mac(secret, signed_content(t, delivery, method, path, body))
     v1 = _mac(secret, str(t).encode() + b"." + body)
-    return f"t={t},id={delivery},v1={v1},{SCHEME}={v2}"
+    header = f"t={t},id={delivery},v1={v1},{SCHEME}={v2}"
+    if inbound is not None:
+        key, host = inbound
+        in1 = _mac(key, inbound_content(t, delivery, method, host, path, body))
+        header += f",{INBOUND_SCHEME}={in1}"
+    return header
 
 
 def verify(
@@ -88,9 +125,45 @@ def verify(
 ) -> Signature:
     """The verified signature, or SignatureError unless a `v2` value of `header` signs this
     method, path and body with `secret` within `tolerance` seconds."""
+    fields, t = _fields(header, tolerance, now)
+    if SCHEME not in fields:
+        raise SignatureError(
+            f"signature has no {SCHEME}= value (v1 signatures do not cover the method and "
+            "path and are no longer accepted)"
+        )
+    delivery = fields.get("id", [""])[0]
+    expected = _mac(secret, signed_content(t, delivery, method, path, body))
+    return _matching(expected, fields[SCHEME], t, "method, path and body")
+
+
+def verify_inbound(
+    key: str,
+    method: str,
+    host: str,
+    path: str,
+    body: bytes,
+    header: str | None,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> Signature:
+    """The verified `in1` signature of a callback received at `host` + `path`, or
+    SignatureError (a `v2` alone is refused: any receiver of our callbacks can make one)."""
+    fields, t = _fields(header, tolerance, now)
+    if INBOUND_SCHEME not in fields:
+        raise SignatureError(
+            f"signature has no {INBOUND_SCHEME}= value: this service accepts only callbacks "
+            "it signed for itself, or the x-api-key header"
+        )
+    delivery = fields.get("id", [""])[0]
+    expected = _mac(key, inbound_content(t, delivery, method, host, path, body))
+    return _matching(expected, fields[INBOUND_SCHEME], t, "method, URL and body")
+
+
+def _fields(header: str | None, tolerance: float, now: float | None) -> tuple[Fields, int]:
     if not header:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
-    fields: dict[str, list[str]] = {}
+    fields: Fields = {}
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
         fields.setdefault(key, []).append(value)
@@ -100,18 +173,15 @@ def verify(
         raise SignatureError("signature has no valid t= timestamp") from None
     if abs((time.time() if now is None else now) - t) > tolerance:
         raise SignatureError("signature timestamp is outside the accepted window")
-    if SCHEME not in fields:
-        raise SignatureError(
-            f"signature has no {SCHEME}= value (v1 signatures do not cover the method and "
-            "path and are no longer accepted)"
-        )
-    delivery = fields.get("id", [""])[0]
-    expected = _mac(secret, signed_content(t, delivery, method, path, body))
+    return fields, t
+
+
+def _matching(expected: str, given: list[str], t: int, covered: str) -> Signature:
     # Several values allow a receiver to accept signatures while secrets rotate.
-    for given in fields[SCHEME]:
-        if hmac.compare_digest(expected, given):
+    for value in given:
+        if hmac.compare_digest(expected, value):
             return Signature(timestamp=t, mac=expected)
-    raise SignatureError("signature does not match this request's method, path and body")
+    raise SignatureError(f"signature does not match this request's {covered}")
 
 
 def _mac(secret: str, content: bytes) -> str:

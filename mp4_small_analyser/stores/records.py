@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mp4_small_analyser.models import VerdictStatus
 
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+"""Task and batch ids: 1-128 letters, digits, '.', '_', ':', '-' (safe in a URL path, a file
+name and a DynamoDB key; "~" starts none, so store-internal items cannot collide)."""
 TaskStatus = Literal["queued", "running", "completed", "failed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
 RecordSource = Literal["service", "callback", "simulated"]

@@ -30,6 +30,11 @@ class RecordNotFoundError(LookupError):
         self.timestamp = timestamp
 
 
+class InvalidPageTokenError(ValueError):
+    """A `next_token` this store did not give (or for another batch). Its message is ours
+    alone, safe to answer with; the decoder's exception is kept as its cause."""
+
+
 class ResultStore(Protocol):
     def put(self, record: TaskRecord) -> None:
         """Write a record, replacing one with the same key."""

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from mp4_small_analyser.models import ImageFile
+from mp4_small_analyser.stores.records import ID_PATTERN
 
-TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+TASK_ID = re.compile(ID_PATTERN)
 THUMBNAIL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\.jpg$")
 MEDIA_TYPES = {"jpg": "image/jpeg"}
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from mp4_small_analyser.analysis.judging import ProfileError, judge_task
 from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
 from mp4_small_analyser.options import PROFILE_NAME_PATTERN
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
@@ -33,13 +34,20 @@ from mp4_small_analyser.service.judging import (
     summary,
     view,
 )
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE, batch_page
 from mp4_small_analyser.service.received import shown_record
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 
-router = APIRouter(tags=["QC profiles"], route_class=JsonRoute, strict_content_type=False)
+router = APIRouter(
+    tags=["QC profiles"],
+    dependencies=[Depends(require_reader)],
+    route_class=JsonRoute,
+    strict_content_type=False,
+)
 
 _errors: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid JSON"},
+    401: {"model": ErrorResponse, "description": "Missing or wrong x-api-key"},
     404: {"model": ErrorResponse, "description": "Unknown profile, task or batch"},
     409: {"model": ErrorResponse, "description": "The task has no result to judge yet"},
     415: {"model": ErrorResponse, "description": "Body not sent as JSON"},
@@ -114,7 +122,7 @@ async def judge_stored_batch(
     batch_id: Annotated[str, Path(pattern=ID_PATTERN)],
     body: JudgeRequest,
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> JudgedBatch:
     """One page of the batch (as `GET /callback/batch/{batch_id}` pages it) judged against
@@ -122,10 +130,7 @@ async def judge_stored_batch(
     finished are listed in `pending`. Nothing is analysed or stored."""
     profile = ProfileResolver(context.profiles)(body.profile, "profile")
     store = context.backends.store
-    try:
-        page = await run_in_threadpool(store.batch_page, batch_id, limit, next_token)
-    except ValueError as exc:
-        raise ServiceError(400, ServiceErrorCode.INVALID_TOKEN, str(exc)) from None
+    page = await batch_page(store, batch_id, limit, next_token)
     if not page.records and next_token is None:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No batch {batch_id!r}")
     return await run_in_threadpool(judged_page, batch_id, page.records, profile, page.next_token)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 
-from mp4_small_analyser.service.auth import require_callback_credentials
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import JsonRoute
-from mp4_small_analyser.service.received import received_batch_id
-from mp4_small_analyser.service.redaction import public_record, redact_json
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE, batch_page
+from mp4_small_analyser.service.received import store_received
+from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.service.schemas import (
     ID_PATTERN,
     RECEIVED_SHOWN,
@@ -23,13 +22,14 @@ from mp4_small_analyser.service.schemas import (
     ReceivedCallback,
     TaskView,
 )
-from mp4_small_analyser.stores.records import TaskRecord, received_record
+from mp4_small_analyser.stores.records import TaskRecord
 
 router = APIRouter(tags=["callbacks and results"], route_class=JsonRoute, strict_content_type=False)
 
 TaskIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 _not_found: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse, "description": "Unknown task or batch"}
+    401: {"model": ErrorResponse, "description": "Missing or wrong x-api-key"},
+    404: {"model": ErrorResponse, "description": "Unknown task or batch"},
 }
 
 
@@ -55,46 +55,15 @@ _RECEIVE_CALLBACK: dict[str, Any] = {
 async def receive_callback(task_id: TaskIdPath, request: Request, context: Context) -> TaskRecord:
     """Store a result sent to this task's callback URL, next to (never instead of) the
     service's own record of the task. The `task_id` of the path wins over the body's.
-    Whenever the service has credentials, the callback needs them: a `v2`
-    `X-Mp4-Analyser-Signature` when CALLBACK_SIGNING_SECRET is set, else the `x-api-key`
-    (or a signature) when API_KEY is set; a signature is accepted once."""
-    await require_callback_credentials(request, context, await request.body())
-    payload = _validated(await request.json())
-    named = payload.get("task_id")
-    payload = redact_json({**payload, "task_id": task_id})
-    callback = ReceivedCallback.model_validate(payload)
-    batch_id = await run_in_threadpool(
-        received_batch_id, context.backends.store, (task_id, named), callback.batch_id
-    )
-    record = received_record(
-        task_id,
-        payload,
-        status=callback.status,
-        batch_id=batch_id,
-        file_url=callback.file_url,
-        source="callback",
-        ttl_days=context.settings.result_ttl_days,
-    )
-    await run_in_threadpool(context.backends.store.put, record)
-    return public_record(record)
-
-
-def _validated(payload: Any) -> dict[str, Any]:
-    if not isinstance(payload, dict):
-        raise RequestValidationError(
-            [{"type": "dict_type", "loc": ("body",), "msg": "Input should be a JSON object"}]
-        )
-    try:
-        ReceivedCallback.model_validate(payload)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from None
-    return payload
+    With API_KEY set, the callback needs `x-api-key` or an `in1` signature made by this
+    service (the `v2` one every receiver can make is not enough); a signature is accepted
+    once. With CALLBACK_SIGNING_SECRET but no API_KEY, callbacks are refused."""
+    return await store_received(request, context, task_id, await request.json(), "callback")
 
 
 @router.get(
     "/callback/{task_id}",
+    dependencies=[Depends(require_reader)],
     response_model=TaskView,
     responses=_not_found,
     summary="A task's record, and the callbacks received for it",
@@ -124,6 +93,7 @@ def _task_records(
 
 @router.get(
     "/callback/batch/{batch_id}",
+    dependencies=[Depends(require_reader)],
     response_model=BatchResponse,
     responses=_not_found,
     summary="Every task of a batch",
@@ -131,7 +101,7 @@ def _task_records(
 async def get_batch(
     batch_id: Annotated[str, Path(pattern=ID_PATTERN)],
     context: Context,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     next_token: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> BatchResponse:
     """The batch's tasks in submission order, one record each (the service's own for the
@@ -141,10 +111,7 @@ async def get_batch(
     summary = await run_in_threadpool(store.batch_summary, batch_id)
     if summary.total == 0:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No batch {batch_id!r}")
-    try:
-        page = await run_in_threadpool(store.batch_page, batch_id, limit, next_token)
-    except ValueError as exc:
-        raise ServiceError(400, ServiceErrorCode.INVALID_TOKEN, str(exc)) from None
+    page = await batch_page(store, batch_id, limit, next_token)
     return BatchResponse(
         batch_id=batch_id,
         summary=summary,

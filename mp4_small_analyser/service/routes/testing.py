@@ -1,7 +1,7 @@
 """Debugging endpoints of the original design (ENABLE_TEST_ENDPOINTS, off by default).
 
-Both need the API key when API_KEY is set; `/test/simulate` stores a callback, so it
-also needs what receiving one needs (a signature when CALLBACK_SIGNING_SECRET is set).
+Both need the API key when API_KEY is set; `/test/simulate` stores a callback through
+the path of received ones (received.py), credentials included.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from mp4_small_analyser.service.auth import require_api_key, require_callback_credentials
+from mp4_small_analyser.service.auth import require_api_key
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.json_body import JsonRoute
-from mp4_small_analyser.service.received import received_batch_id
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
+from mp4_small_analyser.service.received import store_received
 from mp4_small_analyser.service.redaction import public_record, redact_url
 from mp4_small_analyser.service.schemas import RecordList, SimulateRequest
-from mp4_small_analyser.stores.records import TaskRecord, received_record
+from mp4_small_analyser.stores.records import TaskRecord
 
 router = APIRouter(
     prefix="/test",
@@ -31,7 +32,7 @@ router = APIRouter(
 
 @router.get("/results", response_model=RecordList, summary="Newest records")
 async def newest_results(
-    context: Context, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    context: Context, limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50
 ) -> RecordList:
     """The most recent records of any task, newest first."""
     records = await run_in_threadpool(context.backends.store.newest, limit)
@@ -41,24 +42,10 @@ async def newest_results(
 @router.post("/simulate", response_model=TaskRecord, status_code=201, summary="Simulate a callback")
 async def simulate(request: SimulateRequest, http_request: Request, context: Context) -> TaskRecord:
     """Store a callback like the original's examples, as if a worker had sent it."""
-    await require_callback_credentials(http_request, context, await http_request.body())
     request = request.model_copy(update={"file_url": redact_url(request.file_url)})
     task_id = request.task_id or str(uuid.uuid4())
     payload = simulated_payload(task_id, request)
-    batch_id = await run_in_threadpool(
-        received_batch_id, context.backends.store, (task_id,), request.batch_id
-    )
-    record = received_record(
-        task_id,
-        payload,
-        status=request.status,
-        batch_id=batch_id,
-        file_url=request.file_url,
-        source="simulated",
-        ttl_days=context.settings.result_ttl_days,
-    )
-    await run_in_threadpool(context.backends.store.put, record)
-    return public_record(record)
+    return await store_received(http_request, context, task_id, payload, "simulated")
 
 
 def simulated_payload(task_id: str, request: SimulateRequest) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
-from mp4_small_analyser.service.web.security import signed_in
 from mp4_small_analyser.stores.thumbnail_store import (
     MEDIA_TYPES,
     THUMBNAIL_NAME,
@@ -46,8 +46,7 @@ async def thumbnail(
     context: Context,
 ) -> Response:
     """A picture named in the task result's `results.thumbnails` (JPEG)."""
-    if not signed_in(request, context.settings):
-        raise ServiceError(401, ServiceErrorCode.UNAUTHORIZED, "Missing or wrong x-api-key header")
+    require_reader(request, context)
     store = context.backends.thumbnails
     missing = ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No thumbnail {name!r} of {task_id!r}")
     if store is None:

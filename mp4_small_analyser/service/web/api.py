@@ -16,13 +16,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from mp4_small_analyser.models import VerdictStatus
+from mp4_small_analyser.service.auth import require_reader
 from mp4_small_analyser.service.context import Context, ServiceContext
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.schemas import ID_PATTERN, ErrorResponse
 from mp4_small_analyser.service.web.batches import batch_rows, summary_verdicts
 from mp4_small_analyser.service.web.render import CONSOLE_PREFIX
 from mp4_small_analyser.service.web.rows import BatchRow, rows_csv
-from mp4_small_analyser.service.web.security import signed_in
 from mp4_small_analyser.stores.records import BatchSummary
 
 router = APIRouter(prefix=CONSOLE_PREFIX, tags=["console"])
@@ -42,11 +42,6 @@ class LiveBatch(BaseModel):
 
 class LiveBatches(BaseModel):
     batches: list[LiveBatch]
-
-
-def _require_sign_in(request: Request, context: ServiceContext) -> None:
-    if not signed_in(request, context.settings):
-        raise ServiceError(401, ServiceErrorCode.UNAUTHORIZED, "Sign in or send x-api-key")
 
 
 _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
@@ -70,7 +65,7 @@ async def live_batches(
     ids: Annotated[str, Query(max_length=MAX_IDS * 130, pattern=IDS_PATTERN)] = "",
 ) -> LiveBatches:
     """The summaries of the named batches (comma-separated), for pages that follow them."""
-    _require_sign_in(request, context)
+    require_reader(request, context)
     wanted = [batch_id for batch_id in ids.split(",") if batch_id][:MAX_IDS]
     store = context.backends.store
     batches = []
@@ -84,7 +79,7 @@ async def live_batches(
 
 
 async def _rows(batch_id: str, request: Request, context: ServiceContext) -> list[BatchRow]:
-    _require_sign_in(request, context)
+    require_reader(request, context)
     table = await run_in_threadpool(batch_rows, context.backends.store, batch_id)
     if table is None:
         raise ServiceError(404, ServiceErrorCode.NOT_FOUND, f"No batch {batch_id!r}")

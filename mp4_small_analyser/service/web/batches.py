@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mp4_small_analyser.models import VerdictStatus
+from mp4_small_analyser.service.paging import MAX_PAGE_SIZE
 from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.service.web.rows import BatchRow, record_row
 from mp4_small_analyser.stores.records import BatchDigest, BatchSummary
 from mp4_small_analyser.stores.result_store import ResultStore
-
-PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def batch_rows(store: ResultStore, batch_id: str) -> BatchTable | None:
     records = []
     token: str | None = None
     while True:
-        page = store.batch_page(batch_id, PAGE, token)
+        page = store.batch_page(batch_id, MAX_PAGE_SIZE, token)
         records += page.records
         token = page.next_token
         if token is None:

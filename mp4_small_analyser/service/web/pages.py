@@ -39,6 +39,7 @@ from mp4_small_analyser.service.web.security import (
     SESSION_COOKIE,
     SESSION_SECONDS,
     cross_site,
+    is_https,
     key_matches,
     session_token,
     signed_in,
@@ -279,7 +280,7 @@ async def login(request: Request, context: Context) -> Response:
         session_token(settings.api_key.get_secret_value()),
         max_age=SESSION_SECONDS,
         path="/",
-        secure=True,
+        secure=is_https(request),
         httponly=True,
         samesite="strict",
     )
@@ -291,5 +292,7 @@ async def logout(request: Request, context: Context) -> Response:
     if (refused := _refused_form(request, context)) is not None:
         return refused
     response = RedirectResponse("login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=is_https(request), httponly=True, samesite="strict"
+    )
     return response

@@ -1,8 +1,11 @@
 """What keeps the pages safe to show: the login by API key and the Content-Security-Policy.
 
 With API_KEY set, the console asks for the key once and keeps a session in a
-cookie: `Secure`, `HttpOnly` (no script reads it), `SameSite=Strict` (no other
-site's form or link sends it, so no cross-site request is signed in). The
+cookie: `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's form or
+link sends it, so no cross-site request is signed in), and `Secure` when the request
+came over HTTPS, directly or through a proxy saying so (`X-Forwarded-Proto: https`, as
+API Gateway does): a browser drops a `Secure` cookie set over plain http, which would
+leave `make run` on http://127.0.0.1 unable to sign in. The
 cookie holds an expiry and an HMAC of it keyed by the API key, never the key:
 changing the key signs everyone out. Scripts and exports may send `x-api-key`
 instead. Form posts sent from another site are refused whatever the cookie
@@ -72,6 +75,12 @@ def signed_in(request: Request, settings: Settings) -> bool:
         return True
     key = settings.api_key.get_secret_value()
     return session_valid(key, request.cookies.get(SESSION_COOKIE))
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (itself, or the proxy in front)."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 def cross_site(request: Request) -> bool:

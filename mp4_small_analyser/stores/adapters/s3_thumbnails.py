@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from botocore.exceptions import ClientError
 
 from mp4_small_analyser.models import ImageFile
-from mp4_small_analyser.stores.aws_clients import aws_client, in_parallel
+from mp4_small_analyser.stores.adapters.aws_clients import aws_client, in_parallel
 from mp4_small_analyser.stores.thumbnail_store import checked_key
 
 if TYPE_CHECKING:

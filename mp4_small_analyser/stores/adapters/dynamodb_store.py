@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from mp4_small_analyser.stores.aws_clients import aws_client, backoff_delays, in_parallel
-from mp4_small_analyser.stores.dynamodb_items import (
+from mp4_small_analyser.stores.adapters.aws_clients import aws_client, backoff_delays, in_parallel
+from mp4_small_analyser.stores.adapters.dynamodb_items import (
     capped_payload,
     delivery_attribute,
     item_to_record,
@@ -39,7 +39,11 @@ from mp4_small_analyser.stores.dynamodb_items import (
     serialize,
     truncation_note,
 )
-from mp4_small_analyser.stores.dynamodb_table import BATCH_INDEX, TTL_ATTRIBUTE, VERDICT_ATTRIBUTE
+from mp4_small_analyser.stores.adapters.dynamodb_table import (
+    BATCH_INDEX,
+    TTL_ATTRIBUTE,
+    VERDICT_ATTRIBUTE,
+)
 from mp4_small_analyser.stores.records import (
     BatchDigest,
     BatchPage,
@@ -49,7 +53,7 @@ from mp4_small_analyser.stores.records import (
     record_verdict,
     utc_timestamp,
 )
-from mp4_small_analyser.stores.result_store import RecordNotFoundError
+from mp4_small_analyser.stores.result_store import InvalidPageTokenError, RecordNotFoundError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -366,13 +370,13 @@ def _decode_token(token: str, batch_id: str) -> tuple[str, str]:
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise ValueError(f"invalid next_token: {exc}") from None
+        raise InvalidPageTokenError("next_token is not one this service gave") from exc
     if (
         not isinstance(key, dict)
         or set(key) != {"batch_id", "timestamp", "task_id"}
         or not all(isinstance(value, str) for value in key.values())
     ):
-        raise ValueError("invalid next_token")
+        raise InvalidPageTokenError("next_token is not one this service gave")
     if key["batch_id"] != batch_id:
-        raise ValueError("next_token belongs to another batch")
+        raise InvalidPageTokenError("next_token belongs to another batch")
     return key["timestamp"], key["task_id"]

@@ -15,13 +15,13 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.messages import (
     AnalyseMessage,
     DeliverMessage,
     encode_message,
     read_message,
 )
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.task_queue import Lease
 
 SCHEMA = """
@@ -103,6 +103,8 @@ class SqliteTaskQueue:
                 "DELETE FROM queue_messages WHERE id = ? AND receipt = ?",
                 (_message_id(receipt), receipt),
             )
+        # The message held the file URL whole: its older page images leave the -wal too.
+        self._db.truncate_wal()
 
     def release(self, receipt: str, delay: float = 0.0) -> None:
         # Handing a message back is not a failed receive: the count is restored.

@@ -52,6 +52,13 @@ class SqliteDatabase:
             raise
         connection.execute("COMMIT")
 
+    def truncate_wal(self) -> None:
+        """Copy the WAL into the file and empty it. `secure_delete` overwrites a deleted row
+        in the page's newest image only: the older images, the row whole, stay in WAL frames
+        until a checkpoint and are otherwise left on disk in `-wal` (finding #11). Busy
+        readers delay it (busy timeout); if they outlast that, the next call catches up."""
+        self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
-from mp4_small_analyser.stores.aws_clients import aws_client, backoff_delays, in_parallel
+from mp4_small_analyser.stores.adapters.aws_clients import aws_client, backoff_delays, in_parallel
 from mp4_small_analyser.stores.messages import (
     AnalyseMessage,
     DeliverMessage,

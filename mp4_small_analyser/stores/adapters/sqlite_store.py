@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Sequence
 
+from mp4_small_analyser.stores.adapters.sqlite_db import SqliteDatabase
 from mp4_small_analyser.stores.records import (
     BatchDigest,
     BatchPage,
@@ -16,8 +17,7 @@ from mp4_small_analyser.stores.records import (
     TaskRecord,
     utc_timestamp,
 )
-from mp4_small_analyser.stores.result_store import RecordNotFoundError
-from mp4_small_analyser.stores.sqlite_db import SqliteDatabase
+from mp4_small_analyser.stores.result_store import InvalidPageTokenError, RecordNotFoundError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -221,7 +221,7 @@ def _decode_token(token: str) -> tuple[str, str]:
     try:
         first_ts, task_id = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, UnicodeError, ValueError, TypeError) as exc:
-        raise ValueError(f"invalid next_token: {exc}") from None
+        raise InvalidPageTokenError("next_token is not one this service gave") from exc
     if not isinstance(first_ts, str) or not isinstance(task_id, str):
-        raise ValueError("invalid next_token")
+        raise InvalidPageTokenError("next_token is not one this service gave")
     return first_ts, task_id

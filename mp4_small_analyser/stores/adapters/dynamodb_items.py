@@ -31,7 +31,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from mp4_small_analyser.stores.dynamodb_table import VERDICT_ATTRIBUTE
+from mp4_small_analyser.stores.adapters.dynamodb_table import VERDICT_ATTRIBUTE
 from mp4_small_analyser.stores.records import Delivery, TaskRecord, record_verdict
 
 ITEM_LIMIT = 400 * 1024
