@@ -30,6 +30,7 @@ import pytest
 from pydantic import SecretStr
 
 from mp4_small_analyser.aws import handlers
+from mp4_small_analyser.models import FailedResult
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.logs import JsonFormatter
 from mp4_small_analyser.service.signing import SIGNATURE_HEADER, inbound_key, sign, verify
@@ -678,7 +679,8 @@ def test_an_unreadable_message_is_dead_lettered_at_its_first_receive(
     assert sorted(m["Body"] for m in dead) == sorted(bodies)
     stored = DynamoDbResultStore(results_table).get("poisoned", message.timestamp)
     assert stored is not None and stored.status == "failed"
-    assert stored.payload is not None and stored.payload["error_code"] == "UNREADABLE_TASK"
+    assert isinstance(stored.payload, FailedResult)
+    assert stored.payload.error_code == "UNREADABLE_TASK"
     (callback,) = callback_receiver.wait_for(1)
     assert callback.json["error_code"] == "UNREADABLE_TASK"
 
@@ -700,7 +702,8 @@ def test_the_third_receive_gives_up_on_the_file_and_delivers_the_failure(
     assert answer == {"batchItemFailures": []}
     stored = store.get("stuck", message.timestamp)
     assert stored is not None and stored.status == "failed"
-    assert stored.payload is not None and stored.payload["error_code"] == "INTERNAL_ERROR"
+    assert isinstance(stored.payload, FailedResult)
+    assert stored.payload.error_code == "INTERNAL_ERROR"
     assert stored.callback is not None and stored.callback.status == "delivered"
     (callback,) = callback_receiver.wait_for(1)
     assert callback.json["task_id"] == "stuck" and "abandoned" in callback.json["error"]

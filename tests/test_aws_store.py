@@ -35,7 +35,13 @@ from mp4_small_analyser.stores.adapters.dynamodb_items import (
     to_dynamo,
 )
 from mp4_small_analyser.stores.adapters.dynamodb_store import DynamoDbResultStore
-from mp4_small_analyser.stores.records import RecordUpdate, TaskRecord, utc_timestamp
+from mp4_small_analyser.stores.records import (
+    RecordUpdate,
+    TaskRecord,
+    payload_json,
+    record_payload_adapter,
+    utc_timestamp,
+)
 
 SERIES_LENGTH = 60_000
 """Seconds of short-term loudness: a 16 h 40 min recording, over the item limit."""
@@ -100,30 +106,36 @@ def test_a_result_over_the_item_limit_is_stored_with_its_series_cut(
     store.put(too_big)
     stored = store.get("long", too_big.timestamp)
     assert stored is not None and stored.payload is not None
+    stored_payload = payload_json(stored.payload)
     pointer = "/results/audio_analysis/short_term_series"
     assert stored.truncated == {pointer: SERIES_LENGTH}
-    series = stored.payload["results"]["audio_analysis"]["short_term_series"]
+    series = stored_payload["results"]["audio_analysis"]["short_term_series"]
     kept = payload["results"]["audio_analysis"]["short_term_series"]
     assert 0 < len(series) < SERIES_LENGTH
     assert series == kept[: len(series)]
     # Everything else is intact, and the stored result is still a valid result.
-    stored_audio = {**stored.payload["results"]["audio_analysis"], "short_term_series": kept}
-    assert {**stored.payload["results"], "audio_analysis": stored_audio} == payload["results"]
-    assert task_result_adapter.validate_python(stored.payload).task_id == "long"
-    assert estimated_size(to_dynamo(stored.payload)) <= PAYLOAD_BUDGET < ITEM_LIMIT
+    stored_audio = {**stored_payload["results"]["audio_analysis"], "short_term_series": kept}
+    assert {**stored_payload["results"], "audio_analysis": stored_audio} == payload["results"]
+    assert isinstance(stored.payload, CompletedResult) and stored.payload.task_id == "long"
+    assert estimated_size(to_dynamo(stored_payload)) <= PAYLOAD_BUDGET < ITEM_LIMIT
 
 
 def test_an_update_with_a_long_result_is_capped_and_marked(store: DynamoDbResultStore) -> None:
     queued = record("t1", None, status="queued")
     store.put(queued)
-    updated = store.update("t1", queued.timestamp, RecordUpdate(payload=long_result()))
+    updated = store.update(
+        "t1",
+        queued.timestamp,
+        RecordUpdate(payload=task_result_adapter.validate_python(long_result())),
+    )
     assert updated.truncated is not None and set(updated.truncated) == {
         "/results/audio_analysis/short_term_series"
     }
     assert store.get("t1", queued.timestamp) == updated
     # A later result that fits drops the marker.
-    small = store.update("t1", queued.timestamp, RecordUpdate(payload={"status": "failed"}))
-    assert small.truncated is None and small.payload == {"status": "failed"}
+    received = record_payload_adapter.validate_python({"status": "failed"})
+    small = store.update("t1", queued.timestamp, RecordUpdate(payload=received))
+    assert small.truncated is None and small.payload == received
 
 
 def test_a_received_callback_with_a_huge_text_keeps_its_start(store: DynamoDbResultStore) -> None:
@@ -132,9 +144,9 @@ def test_a_received_callback_with_a_huge_text_keeps_its_start(store: DynamoDbRes
     store.put(record("ext", payload, source="callback"))
     stored = store.latest("ext")
     assert stored is not None and stored.payload is not None
-    notes = stored.payload["results"]["notes"]
+    notes = payload_json(stored.payload)["results"]["notes"]
     assert notes.endswith(TRUNCATION_MARK) and text.startswith(notes.removesuffix(TRUNCATION_MARK))
-    assert stored.payload["results"]["items"] == [1, 2, 3]
+    assert payload_json(stored.payload)["results"]["items"] == [1, 2, 3]
     assert stored.truncated == {"/results/notes": len(text)}
 
 
@@ -144,13 +156,15 @@ def test_a_payload_too_wide_to_cut_keeps_its_summary(store: DynamoDbResultStore)
     store.put(record("wide", payload, status="failed", source="callback"))
     stored = store.latest("wide")
     assert stored is not None
-    assert stored.payload == {"status": "failed", "error": "boom", "error_code": "X"}
+    assert stored.payload is not None
+    assert payload_json(stored.payload) == {"status": "failed", "error": "boom", "error_code": "X"}
     assert stored.truncated == {"": len(payload)}
 
 
 def test_numbers_come_back_as_they_went_in(store: DynamoDbResultStore) -> None:
     floats = [0.1, -23.04, 1e-7, 5e-324, 1.7976931348623157e308, 1e20, 2.5, 0.30000000000000004]
     payload = {
+        "status": "completed",
         "floats": floats,
         "ints": [0, -5, 2**40, 10**37],
         "huge": 10**40,
@@ -164,7 +178,7 @@ def test_numbers_come_back_as_they_went_in(store: DynamoDbResultStore) -> None:
     store.put(record("n", payload))
     stored = store.latest("n")
     assert stored is not None and stored.payload is not None
-    back = stored.payload
+    back = payload_json(stored.payload)
     # Beyond DynamoDB's range: 5e-324 → 0, 1.8e308 and non-finite → null.
     assert back["floats"] == [0.1, -23.04, 1e-7, 0, None, 1e20, 2.5, 0.30000000000000004]
     assert back["ints"] == payload["ints"] and all(isinstance(i, int) for i in back["ints"])

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from mp4_small_analyser.analysis.judging import ProfileLibrary
+from mp4_small_analyser.models import ReceivedResult
 from mp4_small_analyser.service.web.file_view import file_view
 from mp4_small_analyser.service.web.profiles import known_profiles
 from mp4_small_analyser.service.web.render import PageLinks
@@ -314,7 +315,7 @@ def test_verdict_counts_name_every_verdict() -> None:
 
 
 def test_a_payload_that_is_no_task_result_is_shown_as_received() -> None:
-    payload = {"status": "completed", "custom": 1}
+    payload = ReceivedResult.model_validate({"status": "completed", "custom": 1})
     view = file_view("t", "completed", "u", payload, known_profiles(ProfileLibrary()))
     assert view.completed is None and view.raw_payload is not None
     assert '"custom": 1' in view.raw_payload

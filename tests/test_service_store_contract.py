@@ -19,6 +19,8 @@ from mp4_small_analyser.stores.records import (
     Delivery,
     RecordUpdate,
     TaskRecord,
+    payload_json,
+    record_payload_adapter,
     utc_timestamp,
 )
 from mp4_small_analyser.stores.result_store import RecordNotFoundError, ResultStore
@@ -100,13 +102,14 @@ def test_update_changes_only_given_fields(result_store: ResultStore) -> None:
     assert updated.callback == Delivery(url="https://cb/")
     assert updated.updated_at > ts(0)
     delivery = Delivery(url="https://cb/", status="delivered", attempts=2, last_http_status=200)
-    result_store.update("t1", ts(0), RecordUpdate(callback=delivery, payload={"status": "x"}))
+    received = record_payload_adapter.validate_python({"status": "failed", "custom": [1, "x"]})
+    result_store.update("t1", ts(0), RecordUpdate(callback=delivery, payload=received))
     stored = result_store.get("t1", ts(0))
-    assert stored is not None
-    assert (stored.status, stored.callback, stored.payload) == (
+    assert stored is not None and stored.payload is not None
+    assert (stored.status, stored.callback, payload_json(stored.payload)) == (
         "running",
         delivery,
-        {"status": "x"},
+        {"status": "failed", "custom": [1, "x"]},
     )
 
 
@@ -203,7 +206,13 @@ def test_batch_summary_counts_the_verdicts_of_latest_records(result_store: Resul
     # A later record of a task (a received callback) carries that task's verdict now.
     result_store.put(record("c", 50, status="completed", source="callback", payload=judged("warn")))
     # An update that stores a result sets the verdict too.
-    result_store.update("e", ts(4), RecordUpdate(status="completed", payload=judged("pass")))
+    result_store.update(
+        "e",
+        ts(4),
+        RecordUpdate(
+            status="completed", payload=record_payload_adapter.validate_python(judged("pass"))
+        ),
+    )
     expected = {"pass": 2, "warn": 1, "fail": 1}
     deadline = time.monotonic() + INDEX_DEADLINE
     summary = result_store.batch_summary("batch-1")

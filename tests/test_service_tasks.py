@@ -98,7 +98,7 @@ def test_a_result_stored_before_a_crash_is_delivered_on_redelivery(
     deps.store.update(
         task.task_id,
         task.timestamp,
-        RecordUpdate(status=result.status, payload=result.model_dump(mode="json")),
+        RecordUpdate(status=result.status, payload=result),
     )
     process_task(task, deps, receive_count=2)
     assert analyser.calls == 0

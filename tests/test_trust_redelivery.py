@@ -14,6 +14,7 @@ from pathlib import Path
 
 import boto3
 
+from mp4_small_analyser.models import ReceivedResult
 from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy
 from mp4_small_analyser.service.tasks import TaskDeps, inline_analyser, process_delivery
@@ -115,7 +116,7 @@ def test_a_retry_due_beyond_sqs_limit_is_chained_not_sent_early(
         task_id="later",
         timestamp=utc_timestamp(),
         status="completed",
-        payload={"status": "completed", "task_id": "later"},
+        payload=ReceivedResult(status="completed", task_id="later"),
         callback=Delivery(url=callback_receiver.url("/cb"), status="retrying", attempts=3),
         updated_at=utc_timestamp(),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mp4_small_analyser.models import task_result_adapter
 from tests.fixtures_http import CallbackReceiver, FileServer
 from tests.fixtures_service import ServiceProcess
 
@@ -122,7 +123,13 @@ def test_records_stored_with_secrets_are_shown_and_judged_redacted(
         assert record is not None
         whole = {**result, "task_id": "kept-whole", "file_url": good}
         service.store().put(
-            record.model_copy(update={"task_id": "kept-whole", "file_url": good, "payload": whole})
+            record.model_copy(
+                update={
+                    "task_id": "kept-whole",
+                    "file_url": good,
+                    "payload": task_result_adapter.validate_python(whole),
+                }
+            )
         )
         answers = [client.get("/callback/kept-whole").text]
         judged = client.post("/callback/kept-whole/judge", json={"profile": "web"})

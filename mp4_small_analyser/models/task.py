@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from mp4_small_analyser import __version__
 from mp4_small_analyser.models.base import Model
@@ -50,6 +50,25 @@ class FailedResult(Model):
 
 TaskResult = Annotated[CompletedResult | FailedResult, Field(discriminator="status")]
 task_result_adapter: TypeAdapter[CompletedResult | FailedResult] = TypeAdapter(TaskResult)
+
+
+class ReceivedResult(BaseModel):
+    """A result as another analyser sends it (the original design's callback body): lenient
+    on content, strict on types. Unknown fields are kept as they are; `task_id` may be left
+    out (the callback's path gives it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["queued", "running", "completed", "failed"]
+    task_id: str | None = None
+    batch_id: str | None = None
+    file_url: str | None = None
+    processing_time: float | None = None
+    # Another analyser's results and metadata: their content is its own, not ours to type.
+    results: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    error: str | None = None
+    error_code: str | None = None
 
 
 def task_result_json_schema() -> dict[str, object]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
 from mp4_small_analyser.analysis.sources.netguard import http_client, request_deadline
 from mp4_small_analyser.errors import AnalysisError
 from mp4_small_analyser.service.signing import SIGNATURE_HEADER, sign
-from mp4_small_analyser.stores.records import CallbackMethod
+from mp4_small_analyser.stores.records import CallbackMethod, StoredPayload, payload_json
 
 ATTEMPT_HEADER = "X-Mp4-Analyser-Attempt"
 
@@ -51,15 +51,15 @@ class AttemptOutcome:
 
 class Sender(Protocol):
     def send(
-        self, url: str, method: CallbackMethod, payload: dict[str, Any], attempt: int
+        self, url: str, method: CallbackMethod, payload: StoredPayload, attempt: int
     ) -> AttemptOutcome: ...
 
     def close(self) -> None: ...
 
 
-def encode_body(payload: dict[str, Any]) -> bytes:
+def encode_body(payload: StoredPayload) -> bytes:
     """The exact bytes sent (and signed)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(payload_json(payload), separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def is_retryable_status(status: int) -> bool:
@@ -86,7 +86,7 @@ class CallbackSender:
         )
 
     def send(
-        self, url: str, method: CallbackMethod, payload: dict[str, Any], attempt: int
+        self, url: str, method: CallbackMethod, payload: StoredPayload, attempt: int
     ) -> AttemptOutcome:
         body = encode_body(payload)
         headers = {"Content-Type": "application/json", ATTEMPT_HEADER: str(attempt)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from mp4_small_analyser.analysis.judging import (
     ProfileDocument,
@@ -27,7 +27,6 @@ from mp4_small_analyser.models import (
     FailedResult,
     TaskResult,
     VerdictStatus,
-    task_result_adapter,
 )
 from mp4_small_analyser.options import ProfileName
 from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
@@ -169,12 +168,9 @@ def stored_result(record: TaskRecord) -> CompletedResult | FailedResult | None:
     """The task result a record holds, redacted as every answer is, if it holds one (a
     received callback may not)."""
     payload = public_record(record).payload
-    if record.status not in ("completed", "failed") or payload is None:
+    if record.status not in ("completed", "failed"):
         return None
-    try:
-        return task_result_adapter.validate_python(payload)
-    except ValidationError:
-        return None
+    return payload if isinstance(payload, CompletedResult | FailedResult) else None
 
 
 def judged_page(

@@ -24,7 +24,12 @@ from mp4_small_analyser.service.auth import require_callback_credentials
 from mp4_small_analyser.service.context import ServiceContext
 from mp4_small_analyser.service.redaction import public_record, redact_json
 from mp4_small_analyser.service.schemas import ReceivedCallback
-from mp4_small_analyser.stores.records import RecordSource, TaskRecord, received_record
+from mp4_small_analyser.stores.records import (
+    RecordSource,
+    TaskRecord,
+    received_record,
+    record_payload_adapter,
+)
 from mp4_small_analyser.stores.result_store import ResultStore
 
 
@@ -44,7 +49,7 @@ async def store_received(
     )
     record = received_record(
         task_id,
-        checked,
+        record_payload_adapter.validate_python(checked),
         status=callback.status,
         batch_id=batch_id,
         file_url=callback.file_url,

@@ -12,7 +12,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from mp4_small_analyser.stores.records import TaskRecord
+from mp4_small_analyser.stores.records import (
+    StoredPayload,
+    TaskRecord,
+    payload_json,
+    record_payload_adapter,
+)
 
 REDACTED = "REDACTED"
 SECRET_PARAMETERS = frozenset(
@@ -71,6 +76,11 @@ def _redact_parameter(match: re.Match[str]) -> str:
     return f"{name}={REDACTED}" if name.lower() in SECRET_PARAMETERS else match.group(0)
 
 
+def redacted_payload(payload: StoredPayload) -> StoredPayload:
+    """`payload` with every URL in it redacted."""
+    return record_payload_adapter.validate_python(redact_json(payload_json(payload)))
+
+
 def public_record(record: TaskRecord) -> TaskRecord:
     """A record as answers show it: file and callback URLs and the payload redacted (the
     store keeps the callback URL whole for its deliveries)."""
@@ -78,7 +88,7 @@ def public_record(record: TaskRecord) -> TaskRecord:
     if record.file_url is not None:
         update["file_url"] = redact_url(record.file_url)
     if record.payload is not None:
-        update["payload"] = redact_json(record.payload)
+        update["payload"] = redacted_payload(record.payload)
     if record.callback is not None:
         update["callback"] = record.callback.model_copy(
             update={"url": redact_url(record.callback.url)}

@@ -19,7 +19,7 @@ from pydantic import (
     Tag,
 )
 
-from mp4_small_analyser.models import CompletedResult, FailedResult, TaskResult
+from mp4_small_analyser.models import CompletedResult, FailedResult, ReceivedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions
 from mp4_small_analyser.service.judging import ProfileReference
 from mp4_small_analyser.stores.records import ID_PATTERN as ID_PATTERN
@@ -172,23 +172,11 @@ class ErrorResponse(BaseModel):
     batch_id: str | None = None
 
 
-class ReceivedCallback(BaseModel):
-    """A callback body as the original's examples: lenient on content, strict on types.
+class ReceivedCallback(ReceivedResult):
+    """A callback body as the original's examples (the stored `ReceivedResult`), its batch id
+    one the service's reads can name."""
 
-    Unknown fields are kept as they are; `task_id` may be left out (the path gives it).
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    status: Literal["queued", "running", "completed", "failed"]
-    task_id: str | None = None
     batch_id: Identifier | None = None
-    file_url: str | None = None
-    processing_time: float | None = None
-    results: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
-    error: str | None = None
-    error_code: str | None = None
 
 
 class SimulateRequest(_Request):

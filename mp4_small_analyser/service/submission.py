@@ -22,11 +22,16 @@ from mp4_small_analyser.service.json_body import field_path
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.service.planning import BatchPlan
-from mp4_small_analyser.service.redaction import redact_json, redact_text
+from mp4_small_analyser.service.redaction import redact_text, redacted_payload
 from mp4_small_analyser.service.schemas import FILES_URL_SHAPE
 from mp4_small_analyser.service.tasks import command_digest, queued_record
 from mp4_small_analyser.service.urls import UrlChecker
-from mp4_small_analyser.stores.records import TERMINAL_STATUSES, RecordUpdate, TaskRecord
+from mp4_small_analyser.stores.records import (
+    TERMINAL_STATUSES,
+    RecordUpdate,
+    TaskRecord,
+    payload_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +156,7 @@ def queue_batch(
             store.update(
                 message.task_id,
                 message.timestamp,
-                RecordUpdate(status="failed", payload=redact_json(result.model_dump(mode="json"))),
+                RecordUpdate(status="failed", payload=redacted_payload(result)),
             )
         raise ServiceError(
             503, ServiceErrorCode.QUEUE_UNAVAILABLE, "The task queue is unavailable; retry later"
@@ -174,7 +179,7 @@ async def wait_for_results(
         for task_id, message in list(pending.items()):
             record = await asyncio.to_thread(store.get, task_id, message.timestamp)
             if record is not None and record.status in TERMINAL_STATUSES and record.payload:
-                results[task_id] = task_result_adapter.validate_python(record.payload)
+                results[task_id] = task_result_adapter.validate_python(payload_json(record.payload))
                 del pending[task_id]
         if not pending:
             break

@@ -24,7 +24,7 @@ from mp4_small_analyser.options import SourceLimits
 from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy, Sender
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
-from mp4_small_analyser.service.redaction import redact_json, redact_text, redact_url
+from mp4_small_analyser.service.redaction import redact_text, redact_url, redacted_payload
 from mp4_small_analyser.service.signing import inbound_key, signing_key
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
@@ -205,7 +205,7 @@ def store_result(
     task_id: str, timestamp: str, result: CompletedResult | FailedResult, deps: TaskDeps
 ) -> None:
     """Store the result (redacted: no URL secret leaves the worker), then send it."""
-    payload = redact_json(result.model_dump(mode="json"))
+    payload = redacted_payload(result)
     stored = deps.store.update(
         task_id, timestamp, RecordUpdate(status=result.status, payload=payload)
     )

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
 
-from mp4_small_analyser.models import VerdictStatus
+from mp4_small_analyser.models import CompletedResult, FailedResult, ReceivedResult, VerdictStatus
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 """Task and batch ids: 1-128 letters, digits, '.', '_', ':', '-' (safe in a URL path, a file
@@ -24,6 +24,18 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
 RecordSource = Literal["service", "callback", "simulated"]
 CallbackStatus = Literal["pending", "retrying", "delivered", "failed"]
 CallbackMethod = Literal["POST", "PUT"]
+
+StoredPayload = CompletedResult | FailedResult | ReceivedResult
+RecordPayload = Annotated[StoredPayload, Field(union_mode="left_to_right")]
+"""What a record holds: a task result (the service's own, or one received that is one), else
+a received body kept as it came (a callback from another analyser, or a result the store had
+to shorten past the task result's shape)."""
+record_payload_adapter: TypeAdapter[StoredPayload] = TypeAdapter(RecordPayload)
+
+
+def payload_json(payload: StoredPayload) -> dict[str, Any]:
+    """The payload as stored and sent: a task result whole, a received body as it came."""
+    return payload.model_dump(mode="json", exclude_unset=isinstance(payload, ReceivedResult))
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:
@@ -66,7 +78,7 @@ class TaskRecord(BaseModel):
     status: TaskStatus
     source: RecordSource = "service"
     file_url: str | None = None
-    payload: dict[str, Any] | None = Field(
+    payload: RecordPayload | None = Field(
         None, description="The task result (service) or the received callback body."
     )
     callback: Delivery | None = Field(None, description="Absent when there is no callback URL.")
@@ -83,10 +95,14 @@ class TaskRecord(BaseModel):
         "submission of the same task_id is idempotent when identical, refused otherwise.",
     )
 
+    @field_serializer("payload")
+    def _payload_as_stored(self, payload: StoredPayload | None) -> dict[str, Any] | None:
+        return None if payload is None else payload_json(payload)
+
 
 def received_record(
     task_id: str,
-    payload: dict[str, Any],
+    payload: StoredPayload,
     *,
     status: TaskStatus,
     batch_id: str | None,
@@ -115,7 +131,7 @@ class RecordUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: TaskStatus | None = None
-    payload: dict[str, Any] | None = None
+    payload: RecordPayload | None = None
     callback: Delivery | None = None
 
     def apply(self, record: TaskRecord, updated_at: str) -> TaskRecord:
@@ -123,9 +139,11 @@ class RecordUpdate(BaseModel):
         return record.model_copy(update={**changes, "updated_at": updated_at})
 
 
-def record_verdict(payload: dict[str, Any] | None) -> VerdictStatus | None:
+def record_verdict(payload: StoredPayload | None) -> VerdictStatus | None:
     """The QC verdict a record's payload (a task result) carries, if any."""
-    results = (payload or {}).get("results")
+    if isinstance(payload, CompletedResult):
+        return None if payload.results.verdict is None else payload.results.verdict.status
+    results = payload.results if isinstance(payload, ReceivedResult) else None
     verdict = results.get("verdict") if isinstance(results, dict) else None
     status = verdict.get("status") if isinstance(verdict, dict) else None
     return status if status in get_args(VerdictStatus) else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -26,6 +25,7 @@ from mp4_small_analyser.service.web.facts import AudioRow, FactGroup, audio_rows
 from mp4_small_analyser.service.web.profiles import ProfileView
 from mp4_small_analyser.service.web.rows import parsed_result
 from mp4_small_analyser.service.web.timeline import Timeline, timeline
+from mp4_small_analyser.stores.records import StoredPayload, payload_json
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -95,14 +95,14 @@ def file_view(
     task_id: str,
     status: str,
     file_url: str | None,
-    payload: dict[str, Any] | None,
+    payload: StoredPayload | None,
     profiles: dict[str, ProfileView],
 ) -> FileView:
     result = parsed_result(payload)
     if isinstance(result, FailedResult):
         return FileView(task_id, file_url or result.file_url, status, failed=result)
     if result is None:
-        raw = json.dumps(payload, indent=2, ensure_ascii=False) if payload else None
+        raw = json.dumps(payload_json(payload), indent=2, ensure_ascii=False) if payload else None
         return FileView(task_id, file_url, status, raw_payload=raw)
     return completed_view(task_id, status, result, profiles)
 

@@ -128,13 +128,7 @@ def html_report(
     files = [
         ReportFile(
             anchors[result.task_id],
-            file_view(
-                result.task_id,
-                result.status,
-                result.file_url,
-                result.model_dump(mode="json"),
-                profiles,
-            ),
+            file_view(result.task_id, result.status, result.file_url, result, profiles),
         )
         for result in results
     ]

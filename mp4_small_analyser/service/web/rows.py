@@ -10,19 +10,17 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from mp4_small_analyser.models import (
     CompletedResult,
     FailedResult,
     Results,
     VerdictStatus,
-    task_result_adapter,
 )
-from mp4_small_analyser.stores.records import TaskRecord, TaskStatus
+from mp4_small_analyser.stores.records import StoredPayload, TaskRecord, TaskStatus
 
 MAIN_RULES = 3
 """Failed rules a row names; the file page lists them all."""
@@ -45,14 +43,9 @@ class BatchRow(BaseModel):
     error_code: str | None = None
 
 
-def parsed_result(payload: Mapping[str, Any] | None) -> CompletedResult | FailedResult | None:
+def parsed_result(payload: StoredPayload | None) -> CompletedResult | FailedResult | None:
     """The payload as a task result, or None when it is not one."""
-    if not payload or payload.get("status") not in ("completed", "failed"):
-        return None
-    try:
-        return task_result_adapter.validate_python(payload)
-    except ValidationError:
-        return None
+    return payload if isinstance(payload, CompletedResult | FailedResult) else None
 
 
 def record_row(record: TaskRecord) -> BatchRow:

@@ -50,6 +50,7 @@ from mp4_small_analyser.stores.records import (
     BatchSummary,
     RecordUpdate,
     TaskRecord,
+    payload_json,
     record_verdict,
     utc_timestamp,
 )
@@ -338,7 +339,8 @@ def _changed_fields(changes: RecordUpdate) -> dict[str, Any]:
     if "status" in given and changes.status is not None:
         fields["status"] = changes.status
     if "payload" in given:
-        payload, truncated = capped_payload(changes.payload)
+        given_payload = None if changes.payload is None else payload_json(changes.payload)
+        payload, truncated = capped_payload(given_payload)
         fields.update(payload=payload, truncated=truncation_note(truncated))
         fields[VERDICT_ATTRIBUTE] = record_verdict(changes.payload)
     if "callback" in given:
