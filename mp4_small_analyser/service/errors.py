@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from mp4_small_analyser.errors import ErrorCode
 
@@ -34,6 +35,33 @@ class ServiceErrorCode(StrEnum):
     HTTP_ERROR = "HTTP_ERROR"
 
 
+class ErrorDetail(BaseModel):
+    """One problem behind an error answer, in the request's own terms. Which keys it has
+    depends on the problem; keys left None are not sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    loc: list[str | int] | str | None = Field(
+        None, description="Where the problem is: path items, or a profile's dotted place."
+    )
+    field: str | None = Field(None, description="`loc` as the request names it.")
+    msg: str | None = None
+    type: str | None = Field(None, description="Kind of a validation problem.")
+    error_code: str | None = Field(None, description="Stable code of this problem.")
+    task_id: str | None = Field(None, description="The task id the problem is about.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error body: `{"error", "error_code", "details"?, "batch_id"?}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(description="A human sentence; may change between versions.")
+    error_code: str = Field(description="Stable code (docs/service.md lists them).")
+    details: list[ErrorDetail] | None = None
+    batch_id: str | None = None
+
+
 class ServiceError(Exception):
     def __init__(
         self,
@@ -41,7 +69,7 @@ class ServiceError(Exception):
         code: ServiceErrorCode,
         message: str,
         *,
-        details: list[dict[str, Any]] | None = None,
+        details: list[ErrorDetail] | None = None,
         batch_id: str | None = None,
     ) -> None:
         super().__init__(message)

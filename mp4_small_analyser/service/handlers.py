@@ -11,10 +11,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from mp4_small_analyser.errors import ErrorCode
-from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.errors import (
+    ErrorDetail,
+    ErrorResponse,
+    ServiceError,
+    ServiceErrorCode,
+)
 from mp4_small_analyser.service.json_body import field_path
 from mp4_small_analyser.service.judging import PROFILE_TAGS
-from mp4_small_analyser.service.schemas import SHAPE_TAGS, ErrorResponse
+from mp4_small_analyser.service.schemas import SHAPE_TAGS
 
 logger = logging.getLogger(__name__)
 
@@ -29,26 +34,26 @@ def error_response(
     status_code: int,
     code: str,
     message: str,
-    details: list[dict[str, Any]] | None = None,
+    details: list[ErrorDetail] | None = None,
     batch_id: str | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(error=message, error_code=code, details=details, batch_id=batch_id)
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status_code)
 
 
-def validation_details(errors: Any) -> list[dict[str, Any]]:
+def validation_details(errors: Any) -> list[ErrorDetail]:
     """Each error with its `loc` in the request's own terms: the body's fields as the request
     names them (no `body` prefix, no union tag), parameters as `query`/`path` + name."""
     details = []
     for error in errors:
         loc = _request_loc(tuple(error.get("loc", ())))
         details.append(
-            {
-                "loc": list(loc),
-                "field": field_path(loc),
-                "msg": error.get("msg", ""),
-                "type": error.get("type"),
-            }
+            ErrorDetail(
+                loc=list(loc),
+                field=field_path(loc),
+                msg=error.get("msg", ""),
+                type=error.get("type"),
+            )
         )
     return details
 
@@ -72,13 +77,13 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = validation_details(exc.errors())
-    if any(detail["type"] == "json_invalid" for detail in details):
+    if any(detail.type == "json_invalid" for detail in details):
         return error_response(
             400, ServiceErrorCode.INVALID_JSON, "Request body is not valid JSON", details
         )
-    first = details[0] if details else {"field": "", "msg": "invalid request"}
-    where = first["field"]
-    message = f"Invalid request: {where + ': ' if where else ''}{first['msg']}"
+    first = details[0] if details else ErrorDetail(field="", msg="invalid request")
+    where = first.field
+    message = f"Invalid request: {where + ': ' if where else ''}{first.msg}"
     return error_response(422, ServiceErrorCode.INVALID_REQUEST, message, details)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.errors import ErrorDetail, ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.web.security import cross_site
 
 MAX_JSON_DEPTH = 20
@@ -69,7 +69,7 @@ def _check_values(value: Any) -> None:
                 ServiceErrorCode.INVALID_REQUEST,
                 f"Invalid request: {field_path(loc) or 'body'}: numbers must be finite "
                 "(no NaN, Infinity or values beyond ±1.8e308)",
-                details=[{"loc": list(loc), "msg": "Input should be a finite number"}],
+                details=[ErrorDetail(loc=list(loc), msg="Input should be a finite number")],
             )
         elif isinstance(item, str):
             _check_text(item, loc)

@@ -29,7 +29,7 @@ from mp4_small_analyser.models import (
     VerdictStatus,
 )
 from mp4_small_analyser.options import ProfileName
-from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.errors import ErrorDetail, ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.redaction import public_record
 from mp4_small_analyser.stores.records import TaskRecord
 
@@ -95,12 +95,12 @@ def invalid_profile(error: ProfileError, where: str) -> ServiceError:
     places = [f"{where}.{issue.location}" if issue.location else where for issue in error.issues]
     # `field` as every error detail has it (the request's own path); `loc` the same text.
     details = [
-        {"loc": place, "field": place, "msg": issue.message, "type": "profile_invalid"}
+        ErrorDetail(loc=place, field=place, msg=issue.message, type="profile_invalid")
         for place, issue in zip(places, error.issues, strict=True)
     ]
     first = details[0]
     more = f" (and {len(details) - 1} more problem(s))" if len(details) > 1 else ""
-    message = f"Invalid QC profile: {first['loc']}: {first['msg']}{more}"
+    message = f"Invalid QC profile: {first.loc}: {first.msg}{more}"
     return ServiceError(422, ServiceErrorCode.INVALID_PROFILE, message, details=details)
 
 

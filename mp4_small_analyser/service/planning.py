@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlunsplit
 from mp4_small_analyser.analysis.judging import ProfileLibrary, builtin_library
 from mp4_small_analyser.analysis.sources.urls import split_url_or_none
 from mp4_small_analyser.options import AnalysisOptions
-from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.errors import ErrorDetail, ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.judging import ProfileReference, ProfileResolver
 from mp4_small_analyser.service.schemas import ID_PATTERN, CommandsRequest, FilesUrlRequest
 from mp4_small_analyser.stores.messages import AnalyseMessage
@@ -145,7 +145,7 @@ def _check_unique(task_ids: list[str]) -> None:
             400,
             ServiceErrorCode.DUPLICATE_TASK_ID,
             f"task_id values must be unique within a batch; repeated: {', '.join(duplicates)}",
-            details=[{"task_id": task_id} for task_id in duplicates],
+            details=[ErrorDetail(task_id=task_id) for task_id in duplicates],
         )
 
 

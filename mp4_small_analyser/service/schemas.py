@@ -21,6 +21,7 @@ from pydantic import (
 
 from mp4_small_analyser.models import CompletedResult, FailedResult, ReceivedResult, TaskResult
 from mp4_small_analyser.options import AnalysisOptions
+from mp4_small_analyser.service.errors import ErrorResponse as ErrorResponse
 from mp4_small_analyser.service.judging import ProfileReference
 from mp4_small_analyser.stores.records import ID_PATTERN as ID_PATTERN
 from mp4_small_analyser.stores.records import (
@@ -163,13 +164,6 @@ class SyncResponse(BaseModel):
             failed=len(results) - successful,
             results=results,
         )
-
-
-class ErrorResponse(BaseModel):
-    error: str
-    error_code: str
-    details: list[dict[str, Any]] | None = None
-    batch_id: str | None = None
 
 
 class ReceivedCallback(ReceivedResult):

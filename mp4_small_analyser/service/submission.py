@@ -12,12 +12,11 @@ import logging
 import time
 from collections.abc import Collection
 from dataclasses import replace
-from typing import Any
 
 from mp4_small_analyser.errors import ErrorCode
 from mp4_small_analyser.models import CompletedResult, FailedResult, task_result_adapter
 from mp4_small_analyser.service.context import ServiceContext
-from mp4_small_analyser.service.errors import ServiceError, ServiceErrorCode
+from mp4_small_analyser.service.errors import ErrorDetail, ServiceError, ServiceErrorCode
 from mp4_small_analyser.service.json_body import field_path
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
@@ -46,7 +45,8 @@ def check_urls(plan: BatchPlan, context: ServiceContext, shape: str) -> None:
         allow_private=settings.allow_private_urls,
         allowed_s3_buckets=frozenset(settings.allowed_s3_buckets),
     )
-    problems: dict[tuple[str | int, ...], dict[str, Any]] = {}
+    problems: dict[tuple[str | int, ...], ErrorDetail] = {}
+    codes: list[ServiceErrorCode] = []
     for index, message in enumerate(plan.messages):
         checks = [("file_url", message.file_url, checker.file_url_problem)]
         if message.callback_url:
@@ -55,18 +55,19 @@ def check_urls(plan: BatchPlan, context: ServiceContext, shape: str) -> None:
             problem = check(url)
             if problem is not None:
                 loc = _loc(shape, index, field)
-                problems[loc] = {
-                    "loc": list(loc),
-                    "field": field_path(loc),
-                    "error_code": problem.code.value,
-                    "msg": redact_text(problem.message),
-                }
+                codes.append(ServiceErrorCode(problem.code.value))
+                problems[loc] = ErrorDetail(
+                    loc=list(loc),
+                    field=field_path(loc),
+                    error_code=problem.code.value,
+                    msg=redact_text(problem.message),
+                )
     if problems:
         first = next(iter(problems.values()))
         raise ServiceError(
             422,
-            ServiceErrorCode(first["error_code"]),
-            f"{len(problems)} URL(s) refused; first: {first['msg']}",
+            codes[0],
+            f"{len(problems)} URL(s) refused; first: {first.msg}",
             details=list(problems.values()),
         )
 
@@ -82,7 +83,7 @@ def check_durations(plan: BatchPlan, context: ServiceContext) -> None:
                 422,
                 ServiceErrorCode.INVALID_REQUEST,
                 f"Invalid request: {field_path(loc)}: {problem}",
-                details=[{"loc": list(loc), "field": field_path(loc), "msg": problem}],
+                details=[ErrorDetail(loc=list(loc), field=field_path(loc), msg=problem)],
             )
 
 
@@ -126,7 +127,7 @@ def known_tasks(
             "identical command (same file_url, callback_url, method, options, profile and "
             "batch_id) "
             "to get the existing task, or use a new task_id.",
-            details=[{"task_id": task_id} for task_id in conflicts],
+            details=[ErrorDetail(task_id=task_id) for task_id in conflicts],
         )
     return replace(plan, messages=messages), known
 

@@ -236,7 +236,7 @@ async def submit(request: Request, context: Context) -> Response:
         await run_in_threadpool(check_urls, plan, context, "files_url")
         await run_in_threadpool(queue_batch, plan, context)
     except ServiceError as exc:
-        errors = [str(detail.get("msg", "")) for detail in exc.details or []] or [exc.message]
+        errors = [detail.msg or "" for detail in exc.details or []] or [exc.message]
         return _submit_page(request, context, form, errors, exc.status_code)
     return RedirectResponse(f"batches/{quote(plan.batch_id, safe='')}", status_code=303)
 
