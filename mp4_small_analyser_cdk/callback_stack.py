@@ -22,7 +22,7 @@ from mp4_small_analyser.stores.adapters.dynamodb_table import (
     SORT_KEY,
     TTL_ATTRIBUTE,
 )
-from mp4_small_analyser_cdk.bundling import LambdaPackage, bundled_profiles_dir
+from mp4_small_analyser_cdk.bundling import LambdaPackage
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.console import (
     THUMBNAIL_READ_ACTIONS,
@@ -31,8 +31,11 @@ from mp4_small_analyser_cdk.console import (
     console_key,
     thumbnail_bucket,
 )
-from mp4_small_analyser_cdk.environment import lambda_environment
-from mp4_small_analyser_cdk.functions import CALLBACK_HANDLER, ServiceFunction
+from mp4_small_analyser_cdk.functions import (
+    CALLBACK_HANDLER,
+    ServiceFunction,
+    function_environment,
+)
 from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
@@ -86,24 +89,6 @@ def batch_index_arn(table: dynamodb.ITable) -> str:
     return f"{table.table_arn}/index/{BATCH_INDEX}"
 
 
-def store_environment(config: DeploymentConfig, table: dynamodb.ITable) -> dict[str, str]:
-    """Settings every handler reads to reach the store and to log."""
-    return lambda_environment(
-        store_backend="dynamodb",
-        table_name=table.table_name,
-        result_ttl_days=config.result_ttl_days,
-        enable_test_endpoints=config.enable_test_endpoints,
-        log_format="json",
-        profiles_dir=bundled_profiles_dir(config.bundled_profiles_dir),
-    )
-
-
-def signing_environment(secret: secretsmanager.ISecret | None) -> dict[str, str]:
-    return lambda_environment(
-        callback_signing_secret_arn=secret.secret_arn if secret is not None else None
-    )
-
-
 class Mp4AnalyserCallbackStack(Stack):
     """Results table, callback/results API and its function; shared with the analyser stack."""
 
@@ -133,16 +118,15 @@ class Mp4AnalyserCallbackStack(Stack):
             description="Receives callbacks and serves results by task and by batch.",
             timeout_seconds=config.lambda_timeout,
             memory_size=config.lambda_memory_size,
-            environment={
-                **store_environment(config, self.table),
+            environment=function_environment(
+                config,
+                table_name=self.table.table_name,
                 # Results only: submissions go to the analyser stack's function.
-                **lambda_environment(queue_backend="none"),
-                **signing_environment(self.signing_secret),
-                **lambda_environment(
-                    thumbnail_bucket=self.thumbnails.bucket_name,
-                    api_key_secret_arn=self.console_key.secret_arn,
-                ),
-            },
+                queue_url=None,
+                signing_secret=self.signing_secret,
+                thumbnail_bucket=self.thumbnails.bucket_name,
+                api_key_secret_arn=self.console_key.secret_arn,
+            ),
         )
         scan = TABLE_SCAN_ACTIONS if config.enable_test_endpoints else []
         self.handler.grant([*CALLBACK_TABLE_ACTIONS, *scan], table_resources(self.table))

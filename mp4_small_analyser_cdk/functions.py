@@ -13,11 +13,13 @@ from typing import Any
 from aws_cdk import Duration, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from mp4_small_analyser.aws import handlers
-from mp4_small_analyser_cdk.bundling import LAMBDA_RUNTIME, LambdaPackage
+from mp4_small_analyser_cdk.bundling import LAMBDA_RUNTIME, LambdaPackage, bundled_profiles_dir
 from mp4_small_analyser_cdk.config import DeploymentConfig
+from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.retention import log_group
 
@@ -32,6 +34,31 @@ CALLBACK_HANDLER = _handler_path(handlers.callback_handler)
 WORKER_HANDLER = _handler_path(handlers.worker_handler)
 
 _ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
+
+
+def function_environment(
+    config: DeploymentConfig,
+    *,
+    table_name: str,
+    queue_url: str | None,
+    signing_secret: secretsmanager.ISecret | None,
+    **settings: object,
+) -> dict[str, str]:
+    """The environment of one of the service's functions: what all three share (the store,
+    logging, the bundled profiles, their queue or none, the signing secret when they are
+    given one) and `settings`, the function's own."""
+    return lambda_environment(
+        store_backend="dynamodb",
+        table_name=table_name,
+        result_ttl_days=config.result_ttl_days,
+        enable_test_endpoints=config.enable_test_endpoints,
+        log_format="json",
+        profiles_dir=bundled_profiles_dir(config.bundled_profiles_dir),
+        queue_backend="none" if queue_url is None else "sqs",
+        queue_url=queue_url,
+        callback_signing_secret_arn=None if signing_secret is None else signing_secret.secret_arn,
+        **settings,
+    )
 
 
 class ServiceFunction(Construct):

@@ -17,14 +17,16 @@ from mp4_small_analyser_cdk.callback_stack import (
     SUBMISSION_TABLE_ACTIONS,
     WORKER_TABLE_ACTIONS,
     SharedResources,
-    signing_environment,
-    store_environment,
     table_resources,
 )
 from mp4_small_analyser_cdk.config import DeploymentConfig
 from mp4_small_analyser_cdk.console import THUMBNAIL_WRITE_ACTIONS, allow_thumbnail_objects
-from mp4_small_analyser_cdk.environment import lambda_environment
-from mp4_small_analyser_cdk.functions import SUBMISSION_HANDLER, WORKER_HANDLER, ServiceFunction
+from mp4_small_analyser_cdk.functions import (
+    SUBMISSION_HANDLER,
+    WORKER_HANDLER,
+    ServiceFunction,
+    function_environment,
+)
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
 from mp4_small_analyser_cdk.nag import suppress
 from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
@@ -79,14 +81,9 @@ class Mp4SmallAnalyserCdkStack(Stack):
             ),
         )
 
-        queue_environment = {
-            **store_environment(config, shared.table),
-            **lambda_environment(
-                queue_backend="sqs",
-                queue_url=self.queue.queue_url,
-                allow_private_urls=False,
-                allowed_s3_buckets=config.allowed_s3_buckets,
-            ),
+        fetching: dict[str, object] = {
+            "allow_private_urls": False,
+            "allowed_s3_buckets": config.allowed_s3_buckets,
         }
         self.submission = ServiceFunction(
             self,
@@ -99,15 +96,17 @@ class Mp4SmallAnalyserCdkStack(Stack):
             "results the workers store.",
             timeout_seconds=config.submission_timeout,
             memory_size=config.submission_memory_size,
-            environment={
-                **queue_environment,
-                **lambda_environment(
-                    max_sync_files=config.max_sync_files,
-                    sync_timeout=config.sync_timeout,
-                    # Batches are read back from the callback stack's API.
-                    results_base_url=shared.callback_api.url,
-                ),
-            },
+            environment=function_environment(
+                config,
+                table_name=shared.table.table_name,
+                queue_url=self.queue.queue_url,
+                **fetching,
+                signing_secret=None,
+                max_sync_files=config.max_sync_files,
+                sync_timeout=config.sync_timeout,
+                # Batches are read back from the callback stack's API.
+                results_base_url=shared.callback_api.url,
+            ),
         )
         self.worker = ServiceFunction(
             self,
@@ -119,15 +118,16 @@ class Mp4SmallAnalyserCdkStack(Stack):
             description="Analyses queued tasks, stores results and delivers callbacks.",
             timeout_seconds=config.worker_timeout,
             memory_size=config.worker_memory_size,
-            environment={
-                **queue_environment,
-                **lambda_environment(
-                    analysis_timeout=config.worker_analysis_timeout,
-                    thumbnail_bucket=shared.thumbnails.bucket_name,
-                    api_key_secret_arn=shared.service_key.secret_arn,
-                ),
-                **signing_environment(shared.signing_secret),
-            },
+            environment=function_environment(
+                config,
+                table_name=shared.table.table_name,
+                queue_url=self.queue.queue_url,
+                **fetching,
+                signing_secret=shared.signing_secret,
+                analysis_timeout=config.worker_analysis_timeout,
+                thumbnail_bucket=shared.thumbnails.bucket_name,
+                api_key_secret_arn=shared.service_key.secret_arn,
+            ),
             reserved_concurrency=config.worker_reserved_concurrency,
             ephemeral_storage_mb=config.analysis_ephemeral_storage_mb,
         )
