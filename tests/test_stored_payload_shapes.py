@@ -42,25 +42,17 @@ RawWriter = Callable[[dict[str, Any]], None]
 
 def service_result() -> dict[str, Any]:
     """A completed task result as the workers stored it: the result's JSON dump."""
-    result = CompletedResult(
+    facts = FileInfo.model_validate(
+        {"file_size": 35_000, "duration": 1.0, "format": "mp4", "track_count": 2}
+        | {"faststart": True, "fragmented": False}
+    )
+    return CompletedResult(
         task_id="served",
-        batch_id="b1",
         file_url="https://example.com/served.mp4?X-Amz-Signature=REDACTED",
         processing_time=1.25,
-        results=Results(
-            file_info=FileInfo(
-                file_size=35_000,
-                duration=1.0,
-                format="mp4",
-                faststart=True,
-                fragmented=False,
-                track_count=2,
-            ),
-            verdict=Verdict(status="warn", profile="web"),
-        ),
+        results=Results(file_info=facts, verdict=Verdict(status="warn", profile="web")),
         metadata=Metadata(processed_at=datetime(2025, 8, 4, tzinfo=UTC), mode="full"),
-    )
-    return result.model_dump(mode="json")
+    ).model_dump(mode="json")
 
 
 def stored_record(task_id: str, source: str, payload: dict[str, Any]) -> dict[str, Any]:
