@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,11 +65,7 @@ class SqliteDatabase:
         connection = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
-        # Setting the journal mode takes a lock without waiting for it: a new connection
-        # while another writes failed "database is locked". WAL is persistent, so it is
-        # set only by the first connection to the file.
-        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            connection.execute("PRAGMA journal_mode=WAL")
+        _use_wal(connection)
         # FULL: a 202 promises the batch survives a power cut, not only a crash.
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -91,3 +88,20 @@ class SqliteDatabase:
         if connection is not None:
             connection.close()
             self._local.connection = None
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch a new file to WAL (persistent: later connections find it set).
+
+    The switch takes its lock without the busy handler: two first connections to a new
+    file race, and the loser's "database is locked" would fail its caller. It retries
+    until the winner has switched, within the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
