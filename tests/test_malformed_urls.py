@@ -1,8 +1,8 @@
 """Malformed URLs are INVALID_URL everywhere: the reader, the CLI and the service.
 
-`urlsplit` raises ValueError on an unclosed IPv6 bracket; before one parser
-owned URL splitting that surfaced as INTERNAL_ERROR in the CLI and a 500 from
-the service.
+`urlsplit` raises ValueError on an unclosed IPv6 bracket, and decoding a bad
+`xn--` label raises IDNAError; before one parser owned URL splitting those
+surfaced as INTERNAL_ERROR in the CLI and a 500 from the service.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ MALFORMED = [
     "http://[::1]:99999/a.mp4",
     "s3://[bucket/key.mp4",
     "file://[x/a.mp4",
+    # IDNA labels that do not decode (httpx's `.host` raised idna.IDNAError)
+    "http://xn--/a.mp4",
+    "http://xn--ls8h.la/a.mp4",
 ]
 
 

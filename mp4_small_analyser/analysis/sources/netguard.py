@@ -104,11 +104,17 @@ def check_url_syntax(url: str) -> None:
         raise AnalysisError(
             ErrorCode.INVALID_URL, f"Unsupported URL scheme {parsed.scheme!r} in {shown_url(url)}"
         )
-    if not parsed.host:
+    try:
+        host = parsed.host  # decodes IDNA labels: a malformed `xn--` label raises here
+    except UnicodeError as exc:  # idna.IDNAError is one
+        message = f"Invalid host in {shown_url(url)}: {exc}"
+        raise AnalysisError(ErrorCode.INVALID_URL, message) from exc
+    if not host:
         raise AnalysisError(ErrorCode.INVALID_URL, f"URL has no host: {shown_url(url)}")
     if not _valid_host(parsed.raw_host.decode("ascii", "replace")):
-        host = shown_url(parsed.host)
-        raise AnalysisError(ErrorCode.INVALID_URL, f"Invalid host {host} in {shown_url(url)}")
+        raise AnalysisError(
+            ErrorCode.INVALID_URL, f"Invalid host {shown_url(host)} in {shown_url(url)}"
+        )
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise AnalysisError(
             ErrorCode.INVALID_URL, f"Invalid port {parsed.port} in {shown_url(url)}"
