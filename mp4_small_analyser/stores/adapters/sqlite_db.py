@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_SECONDS = 30.0
+CHECKPOINT_WAIT_SECONDS = 0.1
 
 
 class SqliteDatabase:
@@ -56,9 +57,21 @@ class SqliteDatabase:
     def truncate_wal(self) -> None:
         """Copy the WAL into the file and empty it. `secure_delete` overwrites a deleted row
         in the page's newest image only: the older images, the row whole, stay in WAL frames
-        until a checkpoint and are otherwise left on disk in `-wal` (finding #11). Busy
-        readers delay it (busy timeout); if they outlast that, the next call catches up."""
-        self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        until a checkpoint and are otherwise left on disk in `-wal` (finding #11).
+
+        The checkpoint holds the writer lock while it waits for readers of older snapshots;
+        with the full busy timeout one long reader (a `sqlite3` shell, a backup) stalled
+        every write for 30 s. It waits `CHECKPOINT_WAIT_SECONDS` at most instead; what a
+        reader kept it from copying, the next acknowledgement's checkpoint takes.
+        """
+        connection = self.connection()
+        connection.execute(f"PRAGMA busy_timeout={int(CHECKPOINT_WAIT_SECONDS * 1000)}")
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError:
+            pass  # busy past the wait: left to the next checkpoint
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
