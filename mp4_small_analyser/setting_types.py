@@ -31,6 +31,9 @@ it can match no bucket, so it is a typo."""
 S3BucketNames = Annotated[tuple[S3BucketName, ...], NoDecode, BeforeValidator(_comma_separated)]
 """`ALLOWED_S3_BUCKETS`: comma-separated in the environment and in `.env`."""
 
+HostNames = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_separated)]
+"""`SERVICE_HOSTS`: `host[:port]` names, comma-separated in the environment and in `.env`."""
+
 AnalysisTimeout = Annotated[float, Field(gt=0)]
 """Seconds per file; past it the file fails with ANALYSIS_TIMEOUT."""
 

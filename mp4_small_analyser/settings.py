@@ -24,6 +24,7 @@ from mp4_small_analyser.options import (
 )
 from mp4_small_analyser.setting_types import (
     AnalysisTimeout,
+    HostNames,
     LogLevel,
     MaxSyncFiles,
     ResultTtlDays,
@@ -117,6 +118,13 @@ class Settings(ProfileSettings, AnalysisSettings):
     # Security
     api_key: SecretStr | None = Field(
         None, description="When set, submissions need the header `x-api-key` with this value."
+    )
+    service_hosts: HostNames = Field(
+        (),
+        description="`host:port` names this service is reached at, besides RESULTS_BASE_URL's "
+        "and the address `serve` listens on: callbacks sent there carry an `in1` signature, "
+        "and a received `in1` counts only when made for one of them (behind a proxy or on "
+        "0.0.0.0, name the address callers use).",
     )
     callback_signing_secret: SecretStr | None = Field(
         None,

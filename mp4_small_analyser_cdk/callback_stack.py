@@ -31,6 +31,7 @@ from mp4_small_analyser_cdk.console import (
     console_key,
     thumbnail_bucket,
 )
+from mp4_small_analyser_cdk.environment import lambda_environment
 from mp4_small_analyser_cdk.functions import (
     CALLBACK_HANDLER,
     ServiceFunction,
@@ -38,7 +39,7 @@ from mp4_small_analyser_cdk.functions import (
 )
 from mp4_small_analyser_cdk.monitoring import Alarms, alarm_topic
 from mp4_small_analyser_cdk.nag import suppress
-from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
+from mp4_small_analyser_cdk.rest_api import access_log_group_name, api_host, service_rest_api
 from mp4_small_analyser_cdk.retention import removal_policy
 
 # The DynamoDB calls each function's store makes (stores/adapters/dynamodb_store.py), no more;
@@ -138,6 +139,10 @@ class Mp4AnalyserCallbackStack(Stack):
         self.console_key.grant_read(self.handler.role)
 
         self.api = self._callback_api(config)
+        # After the API: the function learns its own host (for `in1`, signing.py) from the
+        # API's id, which does not depend on the function as the API's deployment does.
+        for name, value in lambda_environment(service_hosts=(api_host(self.api),)).items():
+            self.handler.function.add_environment(name, value)
         alarms = Alarms(self, config, self.alarm_topic)
         alarms.api_server_errors("CallbackApi5xxAlarm", self.api, "callback-api")
         alarms.function_throttles("CallbackThrottlesAlarm", self.handler.function, "callback")

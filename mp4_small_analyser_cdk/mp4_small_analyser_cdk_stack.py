@@ -29,7 +29,7 @@ from mp4_small_analyser_cdk.functions import (
 )
 from mp4_small_analyser_cdk.monitoring import Alarms, service_dashboard
 from mp4_small_analyser_cdk.nag import suppress
-from mp4_small_analyser_cdk.rest_api import access_log_group_name, service_rest_api
+from mp4_small_analyser_cdk.rest_api import access_log_group_name, api_host, service_rest_api
 
 SUBMISSION_PATH = "mp4_small_analyser"
 REDELIVER_PATH = "redeliver"
@@ -124,6 +124,8 @@ class Mp4SmallAnalyserCdkStack(Stack):
                 queue_url=self.queue.queue_url,
                 **fetching,
                 signing_secret=shared.signing_secret,
+                # Callbacks to the deployment's own callback API carry `in1` (signing.py).
+                service_hosts=(api_host(shared.callback_api),),
                 analysis_timeout=config.worker_analysis_timeout,
                 thumbnail_bucket=shared.thumbnails.bucket_name,
                 api_key_secret_arn=shared.service_key.secret_arn,

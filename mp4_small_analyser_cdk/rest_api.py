@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from aws_cdk import Stack
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
@@ -27,6 +28,14 @@ _ACCESS_LOG_FIELDS = {
     "integrationError": "$context.integration.error",
     "xrayTraceId": "$context.xrayTraceId",
 }
+
+
+def api_host(api: apigw.RestApi) -> str:
+    """The API's default host name, `<id>.execute-api.<region>.<suffix>`: what its URL
+    holds, without depending on its deployment and stage (a function the API integrates
+    can then be told it)."""
+    stack = Stack.of(api)
+    return f"{api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"
 
 
 def access_log_group_name(config: DeploymentConfig, name: str) -> str:

@@ -135,13 +135,16 @@ def function_environment(
 ) -> dict[str, str]:
     """A function's environment with its references to deployed resources replaced by
     `resources` (`table_name`, `queue_url`, `secret_arn`, `callback_api_url`,
-    `thumbnail_bucket`, `api_key_secret_arn`)."""
+    `callback_api_host`, `thumbnail_bucket`, `api_key_secret_arn`)."""
     environment = {}
     for name, value in deployment.environments[handler].items():
         if isinstance(value, str):
             environment[name] = value
             continue
         reference = json.dumps(value)
+        if name == "SERVICE_HOSTS":  # the callback API's host name, built from its id
+            environment[name] = resources["callback_api_host"]
+            continue
         kinds = [kind for prefix, kind in _REFERENCES.items() if prefix in reference]
         assert len(kinds) == 1, f"{name}={reference}: which resource?"
         environment[name] = resources[kinds[0]]

@@ -321,8 +321,11 @@ def console_key_arn(aws_env: str) -> str:
     return arn
 
 
-def _lambdas(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator[Lambdas]:
-    """The three functions as `deployment` defines them, over this test's resources."""
+def _lambdas(
+    request: pytest.FixtureRequest, deployment: Deployment, api_hosts: str = API_HOST
+) -> Iterator[Lambdas]:
+    """The three functions as `deployment` defines them, over this test's resources;
+    `api_hosts` stands for the callback API's host name (SERVICE_HOSTS)."""
     queues = request.getfixturevalue("sqs_queues")("tasks")
     media_bucket = request.getfixturevalue("media_bucket")
     resources = {
@@ -330,6 +333,7 @@ def _lambdas(request: pytest.FixtureRequest, deployment: Deployment) -> Iterator
         "queue_url": queues.url,
         "secret_arn": request.getfixturevalue("signing_secret_arn"),
         "callback_api_url": CALLBACK_API_URL,
+        "callback_api_host": api_hosts,
         "thumbnail_bucket": request.getfixturevalue("thumbnail_bucket"),
         "api_key_secret_arn": request.getfixturevalue("console_key_arn"),
     }
@@ -357,8 +361,11 @@ def lambdas(request: pytest.FixtureRequest, aws_deployment: Deployment) -> Itera
 def unsigned_lambdas(
     request: pytest.FixtureRequest, aws_deployment_unsigned: Deployment
 ) -> Iterator[Lambdas]:
-    """As deployed with CREATE_CALLBACK_SIGNING_SECRET=false."""
-    yield from _lambdas(request, aws_deployment_unsigned)
+    """As deployed with CREATE_CALLBACK_SIGNING_SECRET=false; the tests' callback receiver
+    stands in for the deployment's own callback API too."""
+    receiver = request.getfixturevalue("callback_receiver")
+    receiver_host = httpx.URL(receiver.url("/")).netloc.decode()
+    yield from _lambdas(request, aws_deployment_unsigned, f"{API_HOST},{receiver_host}")
 
 
 def batch_delivered(store: DynamoDbResultStore, *batch_ids: str) -> Callable[[], bool]:

@@ -345,6 +345,7 @@ def test_callback_function_environment(default: Synthesis) -> None:
     secret_id = _resource_id(template, "AWS::SecretsManager::Secret", "CallbackSigningSecret")
     console_key_id = _resource_id(template, "AWS::SecretsManager::Secret", "ConsoleApiKey")
     bucket_id = _resource_id(template, "AWS::S3::Bucket", "ThumbnailBucket")
+    api_id = _resource_id(template, "AWS::ApiGateway::RestApi", "CallbackApi")
     assert _env(template, CALLBACK_HANDLER) == {
         "STORE_BACKEND": "dynamodb",
         "TABLE_NAME": {"Ref": table_id},
@@ -355,6 +356,13 @@ def test_callback_function_environment(default: Synthesis) -> None:
         "CALLBACK_SIGNING_SECRET_ARN": {"Ref": secret_id},
         "THUMBNAIL_BUCKET": {"Ref": bucket_id},
         "API_KEY_SECRET_ARN": {"Ref": console_key_id},
+        # Its own host, for `in1` (signing.py): from the API's id, not its deployment.
+        "SERVICE_HOSTS": {
+            "Fn::Join": [
+                "",
+                [{"Ref": api_id}, ".execute-api.eu-west-1.", {"Ref": "AWS::URLSuffix"}],
+            ]
+        },
     }
 
 
@@ -561,6 +569,9 @@ def test_analysis_environment(default: Synthesis, full: Synthesis) -> None:
     assert "CallbackSigningSecret" in str(worker.pop("CALLBACK_SIGNING_SECRET_ARN"))
     assert "ThumbnailBucket" in str(worker.pop("THUMBNAIL_BUCKET"))
     assert "ConsoleApiKey" in str(worker.pop("API_KEY_SECRET_ARN"))
+    # Callbacks to the callback API carry `in1`: the worker knows that API's host.
+    hosts = str(worker.pop("SERVICE_HOSTS"))
+    assert "CallbackApi" in hosts and ".execute-api." in hosts
     assert worker == {**queue, "ANALYSIS_TIMEOUT": "105"}
     full_worker = _env(full.template("Mp4SmallAnalyserCdkStack"), WORKER_HANDLER)
     assert full_worker["ALLOWED_S3_BUCKETS"] == "media-in,archive.example"

@@ -176,10 +176,14 @@ def test_the_designs_example_counts_each_file_once(
     ] == ["callback"]
 
 
-def inbound_header(service: ServiceProcess, method: str, path: str, body: bytes) -> str:
-    """The signature the service puts on its own callback to `path` on itself."""
+def inbound_header(
+    service: ServiceProcess, method: str, path: str, body: bytes, host: str | None = None
+) -> str:
+    """The signature the service puts on its own callback to `path` on itself (or, with
+    `host`, the one the inbound key would make for that host)."""
     assert INBOUND is not None
-    return sign(SECRET, method, path, body, inbound=(INBOUND, service.url.split("://", 1)[1]))
+    target = host or service.url.split("://", 1)[1]
+    return sign(SECRET, method, path, body, inbound=(INBOUND, target))
 
 
 def signed_call(
@@ -217,15 +221,34 @@ def test_a_callback_signed_for_another_receiver_does_not_fit_the_services_url(
     response = call(signed, "POST", "/mp4_small_analyser", body, **{"x-api-key": API_KEY})
     assert response.status_code == 202, response.text
     (received,) = callback_receiver.wait_for(1, timeout=60)
-    assert ",in1=" in received.headers[SIGNATURE_HEADER.lower()]
-    relayed = call(
-        signed,
-        "POST",
-        "/callback/relayed",
-        received.body,
-        **{SIGNATURE_HEADER: received.headers[SIGNATURE_HEADER.lower()]},
+    header = received.headers[SIGNATURE_HEADER.lower()]
+    assert ",in1=" not in header  # `in1` goes to the service's own hosts only
+    receiver_host = callback.split("://", 1)[1].split("/", 1)[0]
+    for claimed_host in (None, receiver_host):
+        relayed = call(
+            signed,
+            "POST",
+            "/callback/relayed",
+            received.body,
+            **{SIGNATURE_HEADER: header},
+            **({"host": claimed_host} if claimed_host else {}),
+        )
+        assert (relayed.status_code, relayed.json()["error_code"]) == (401, "INVALID_SIGNATURE")
+    shown = call(signed, "GET", "/callback/relayed", **{"x-api-key": API_KEY})
+    assert (shown.json()["source"], shown.json()["received"]) == ("service", [])
+
+
+def test_an_in1_made_for_a_host_that_is_not_the_services_is_refused(
+    signed: ServiceProcess, callback_receiver: CallbackReceiver
+) -> None:
+    """Whoever could make an `in1` for another host (it carries the key's power only for
+    the service's own names) cannot present it under that host's `Host` header."""
+    other_host = callback_receiver.url("/").split("://", 1)[1].split("/", 1)[0]
+    header = inbound_header(signed, "POST", "/callback/elsewhere", BODY, host=other_host)
+    response = call(
+        signed, "POST", "/callback/elsewhere", BODY, host=other_host, **{SIGNATURE_HEADER: header}
     )
-    assert (relayed.status_code, relayed.json()["error_code"]) == (401, "INVALID_SIGNATURE")
+    assert (response.status_code, response.json()["error_code"]) == (401, "INVALID_SIGNATURE")
 
 
 def test_with_a_signing_secret_the_services_callbacks_to_itself_are_accepted(
@@ -283,13 +306,16 @@ def test_simulate_takes_the_path_of_received_callbacks(
 def test_a_replay_is_refused_by_another_process_sharing_the_store(
     signed: ServiceProcess, service_factory: Callable[..., ServiceProcess]
 ) -> None:
-    other = service_factory({"CALLBACK_SIGNING_SECRET": SECRET, "API_KEY": API_KEY}, db=signed.db)
-    # Both serve one public URL (as behind a load balancer): the Host header names it.
-    host = other.url.split("://", 1)[1]
-    header = inbound_header(other, "POST", "/callback/shared", BODY)
-    first = call(signed, "POST", "/callback/shared", BODY, host=host, **{SIGNATURE_HEADER: header})
+    # Both serve one public name (as behind a load balancer): SERVICE_HOSTS names it.
+    public = "media-qc.example.test"
+    env = {"CALLBACK_SIGNING_SECRET": SECRET, "API_KEY": API_KEY, "SERVICE_HOSTS": public}
+    first_process = service_factory(env, db=signed.db)
+    other = service_factory(env, db=signed.db)
+    header = inbound_header(other, "POST", "/callback/shared", BODY, host=public)
+    to_public = {"host": public, SIGNATURE_HEADER: header}
+    first = call(first_process, "POST", "/callback/shared", BODY, **to_public)
     assert first.is_success, first.text
-    replay = call(other, "POST", "/callback/shared", BODY, **{SIGNATURE_HEADER: header})
+    replay = call(other, "POST", "/callback/shared", BODY, **to_public)
     assert (replay.status_code, replay.json()["error_code"]) == (401, "INVALID_SIGNATURE")
     assert "already used" in replay.json()["error"]
 

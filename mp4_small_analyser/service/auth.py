@@ -30,6 +30,7 @@ from mp4_small_analyser.service.signing import (
     SIGNATURE_HEADER,
     SignatureError,
     inbound_key,
+    own_hosts,
     verify_inbound,
 )
 from mp4_small_analyser.service.web.security import signed_in
@@ -95,7 +96,15 @@ async def require_callback_credentials(
             f"Receiving a callback needs the {API_KEY_HEADER} header or a "
             f"{SIGNATURE_HEADER} signature made by this service",
         )
-    host = request.headers.get("host", "")
+    host = request.headers.get("host", "").lower()
+    if host not in own_hosts(settings):
+        # The Host header is the caller's to write: only our own names are checked, or a
+        # receiver could present an `in1` made for itself under its own Host.
+        raise ServiceError(
+            401,
+            ServiceErrorCode.INVALID_SIGNATURE,
+            f"signature for host {host!r}, which is not one of this service's (SERVICE_HOSTS)",
+        )
     try:
         signature = verify_inbound(key, request.method, host, request.url.path, body, header)
     except SignatureError as exc:

@@ -76,10 +76,12 @@ class CallbackSender:
         timeout: float,
         signing_secret: str | None,
         inbound_key: str | None = None,
+        own_hosts: frozenset[str] = frozenset(),
     ) -> None:
         self._timeout = timeout
         self._secret = signing_secret
         self._inbound_key = inbound_key
+        self._own_hosts = own_hosts
         # Redirects are not followed: a POST turned into a GET would lose the result.
         self._client = http_client(
             allow_private=allow_private, timeout=httpx.Timeout(timeout), follow_redirects=False
@@ -92,10 +94,11 @@ class CallbackSender:
         headers = {"Content-Type": "application/json", ATTEMPT_HEADER: str(attempt)}
         if self._secret:
             target = httpx.URL(url)
-            # `in1` too, whatever the target: the sender cannot tell its own URL, and a
-            # receiver elsewhere can do nothing with it (signing.py).
-            host = target.netloc.decode("ascii")
-            inbound = None if self._inbound_key is None else (self._inbound_key, host)
+            # `in1` only towards this service itself: a receiver elsewhere that got one
+            # could relay it here claiming its own host (signing.py).
+            host = target.netloc.decode("ascii").lower()
+            key = self._inbound_key
+            inbound = (key, host) if key is not None and host in self._own_hosts else None
             headers[SIGNATURE_HEADER] = sign(
                 self._secret, method, target.path, body, inbound=inbound
             )

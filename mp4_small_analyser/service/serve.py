@@ -25,8 +25,6 @@ REQUEST_DRAIN_SECONDS = 10
 
 def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> int:
     configure_logging(settings.log_format, settings.log_level)
-    runtime = LocalRuntime(settings, backends)
-    app = create_app(settings, backends=backends, runtime=runtime)
     if settings.api_key is None and not is_loopback(host):
         print(EXPOSED_WARNING.format(host=host), file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -36,6 +34,10 @@ def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> in
         print(f"mp4-analyser serve: cannot listen on {host}:{port}: {exc.strerror}", flush=True)
         return 1
     bound_port = sock.getsockname()[1]
+    hosts = (*settings.service_hosts, *listening_names(host, bound_port))
+    settings = settings.model_copy(update={"service_hosts": hosts})
+    runtime = LocalRuntime(settings, backends)
+    app = create_app(settings, backends=backends, runtime=runtime)
     print(banner(settings, host, bound_port), flush=True)
     config = uvicorn.Config(
         app,
@@ -46,6 +48,18 @@ def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> in
     server = uvicorn.Server(config)
     server.run(sockets=[sock])
     return 0 if server.started else 1
+
+
+def listening_names(host: str, port: int) -> tuple[str, ...]:
+    """The `host:port` names callers on this machine reach the server by (its own callback
+    URL among them): the address, and the loopback names when it listens on them."""
+    if host in ("", "0.0.0.0", "::") or is_loopback(host):
+        names = [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"]
+    else:
+        names = []
+    if host not in ("", "0.0.0.0", "::"):
+        names.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return tuple(dict.fromkeys(names))
 
 
 EXPOSED_WARNING = (

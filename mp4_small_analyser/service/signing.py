@@ -19,8 +19,9 @@ receiver of our callbacks holds the key of `v1`/`v2` (it must, to check them), s
 them could sign a forged result for another task onto `POST /callback/{task_id}`. `in1`
 is HMAC-SHA256(inbound key, "in1\n<t>\n<id>\n<METHOD>\n<host>\n<path>\n" + body) with an
 inbound key derived from API_KEY that is never sent and never derivable from the outgoing
-key, over the full target (host and path): a receiver cannot make one, and one it saw
-on a callback to itself does not fit the service's own URL.
+key, over the full target (host and path): a receiver cannot make one. It is sent only to
+the service's own hosts (`own_hosts`) and checked only for them, whatever `Host` header a
+request claims: a receiver never sees one, so has none to relay.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from mp4_small_analyser.settings import Settings
 
@@ -54,6 +56,15 @@ class Signature:
 
     timestamp: int
     mac: str
+
+
+def own_hosts(settings: Settings) -> frozenset[str]:
+    """The `host:port` names of this service (lower case): SERVICE_HOSTS (`serve` adds the
+    address it listens on) and RESULTS_BASE_URL's, the only targets of an `in1`."""
+    hosts = set(settings.service_hosts)
+    if settings.results_base_url:
+        hosts.add(urlsplit(settings.results_base_url).netloc)
+    return frozenset(host.lower() for host in hosts if host)
 
 
 def signing_key(settings: Settings) -> str | None:

@@ -25,7 +25,7 @@ from mp4_small_analyser.service.delivery import CallbackSender, RetryPolicy, Sen
 from mp4_small_analyser.service.logs import task_context
 from mp4_small_analyser.service.outcomes import failed_result
 from mp4_small_analyser.service.redaction import redact_text, redact_url, redacted_payload
-from mp4_small_analyser.service.signing import inbound_key, signing_key
+from mp4_small_analyser.service.signing import inbound_key, own_hosts, signing_key
 from mp4_small_analyser.settings import Settings
 from mp4_small_analyser.stores.messages import AnalyseMessage, DeliverMessage, UnreadableMessage
 from mp4_small_analyser.stores.records import (
@@ -74,6 +74,7 @@ def deps_from_settings(
             timeout=settings.callback_timeout,
             signing_secret=signing_key(settings),
             inbound_key=inbound_key(settings),
+            own_hosts=own_hosts(settings),
         ),
         retry=RetryPolicy(
             max_attempts=settings.callback_max_attempts,
