@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from mp4_small_analyser.analysis.container.boxes import Box
 from mp4_small_analyser.analysis.container.fragments import expand_fragments
+from mp4_small_analyser.analysis.container.layout import BoxLimits
 from mp4_small_analyser.analysis.container.tables import TrackTables, parse_track
 
 # Seconds between 1904-01-01 (the MP4 epoch) and 1970-01-01.
@@ -33,7 +34,7 @@ class Movie:
     tracks: tuple[TrackTables, ...]
 
 
-def parse_movie(moov: Box, moofs: tuple[Box, ...], max_samples: int, max_edits: int) -> Movie:
+def parse_movie(moov: Box, moofs: tuple[Box, ...], limits: BoxLimits) -> Movie:
     mvhd = moov.child("mvhd")
     timescale = duration = created = 0
     matrix: tuple[int, ...] = ()
@@ -45,7 +46,7 @@ def parse_movie(moov: Box, moofs: tuple[Box, ...], max_samples: int, max_edits: 
             created, _, timescale, duration = struct.unpack_from(layout, body, 0)
         if len(body) >= times + 52:
             matrix = struct.unpack_from(">9i", body, times + 16)
-    tracks = tuple(parse_track(trak, max_samples, max_edits) for trak in moov.children_of("trak"))
+    tracks = tuple(parse_track(trak, limits) for trak in moov.children_of("trak"))
     fragmented = bool(moofs) or moov.child("mvex") is not None
     if moofs:
         tracks = expand_fragments(tracks, moov, moofs)

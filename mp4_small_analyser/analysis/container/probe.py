@@ -91,7 +91,7 @@ def probe(
 def _probe(
     source: ByteSource, layout: ContainerLayout, limits: BoxLimits, scan_limits: ScanLimits
 ) -> ProbeResult:
-    movie = parse_movie(layout.moov, layout.moofs, limits.max_samples, limits.max_edit_list_entries)
+    movie = parse_movie(layout.moov, layout.moofs, limits)
     streams = [describe(track, source.read_at) for track in movie.tracks]
     if not any(s.kind in ("video", "audio") for s in streams):
         kinds = ", ".join(s.kind for s in streams) or "none"

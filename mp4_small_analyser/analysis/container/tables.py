@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mp4_small_analyser.analysis.container.boxes import Box, corrupt, sample_entries
+from mp4_small_analyser.analysis.container.layout import BoxLimits
 from mp4_small_analyser.errors import AnalysisError, ErrorCode
 
 I64 = npt.NDArray[np.int64]
@@ -325,7 +326,7 @@ def _leading(sdtp: Box | None, n: int) -> npt.NDArray[np.uint8] | None:
     return ((raw >> 6) & 3).astype(np.uint8)
 
 
-def parse_track(trak: Box, max_samples: int, max_edits: int) -> TrackTables:
+def parse_track(trak: Box, limits: BoxLimits) -> TrackTables:
     """Expand one `trak`; CORRUPT_FILE when its headers or tables are unreadable."""
     problems: list[str] = []
     track_id, enabled, tkhd_duration, matrix = _tkhd(trak.child("tkhd"))
@@ -339,9 +340,9 @@ def parse_track(trak: Box, max_samples: int, max_edits: int) -> TrackTables:
     sync = leading = None
     count = 0
     if stbl is not None:
-        listed = _sizes(stbl, max_samples)
+        listed = _sizes(stbl, limits.max_samples)
         count = listed.count
-        offsets, sizes, first = _layout(stbl, listed, max_samples, problems)
+        offsets, sizes, first = _layout(stbl, listed, limits.max_samples, problems)
         if first is not None:
             durations = _stts_grouped(stbl, first, count)
         else:
@@ -358,7 +359,7 @@ def parse_track(trak: Box, max_samples: int, max_edits: int) -> TrackTables:
         timescale=timescale,
         mdhd_duration=mdhd_duration,
         language=language,
-        edits=parse_edits(elst, max_edits) if elst is not None else None,
+        edits=parse_edits(elst, limits.max_edit_list_entries) if elst is not None else None,
         entries=sample_entries(stsd) if stsd is not None else (),
         sample_count=count,
         dts=dts,
