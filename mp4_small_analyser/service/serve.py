@@ -50,16 +50,22 @@ def serve(settings: Settings, backends: Backends, *, host: str, port: int) -> in
     return 0 if server.started else 1
 
 
+_ANY_ADDRESS = ("", "0.0.0.0", "::")
+
+
 def listening_names(host: str, port: int) -> tuple[str, ...]:
     """The `host:port` names callers on this machine reach the server by (its own callback
     URL among them): the address, and the loopback names when it listens on them."""
-    if host in ("", "0.0.0.0", "::") or is_loopback(host):
-        names = [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"]
-    else:
-        names = []
-    if host not in ("", "0.0.0.0", "::"):
-        names.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-    return tuple(dict.fromkeys(names))
+    loopback = [netloc(name, port) for name in ("127.0.0.1", "localhost", "::1")]
+    if host in _ANY_ADDRESS:
+        return tuple(loopback)
+    own = netloc(host, port)
+    return tuple(dict.fromkeys([*loopback, own] if is_loopback(host) else [own]))
+
+
+def netloc(host: str, port: int) -> str:
+    """`host:port`, an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 EXPOSED_WARNING = (
@@ -81,7 +87,7 @@ def is_loopback(host: str) -> bool:
 
 
 def banner(settings: Settings, host: str, port: int) -> str:
-    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    base = f"http://{netloc(host, port)}"
     lines = [
         f"mp4-small-analyser service listening on {base}",
         f"  web console    {base}/console/",
