@@ -136,15 +136,10 @@ def verify(
 ) -> Signature:
     """The verified signature, or SignatureError unless a `v2` value of `header` signs this
     method, path and body with `secret` within `tolerance` seconds."""
-    fields, t = _fields(header, tolerance, now)
-    if SCHEME not in fields:
-        raise SignatureError(
-            f"signature has no {SCHEME}= value (v1 signatures do not cover the method and "
-            "path and are no longer accepted)"
-        )
-    delivery = fields.get("id", [""])[0]
+    fields, t, delivery = _fields(header, tolerance, now)
     expected = _mac(secret, signed_content(t, delivery, method, path, body))
-    return _matching(expected, fields[SCHEME], t, "method, path and body")
+    missing = "v1 signatures do not cover the method and path and are no longer accepted"
+    return _matching(fields, SCHEME, missing, expected, t, "method, path and body")
 
 
 def verify_inbound(
@@ -160,18 +155,15 @@ def verify_inbound(
 ) -> Signature:
     """The verified `in1` signature of a callback received at `host` + `path`, or
     SignatureError (a `v2` alone is refused: any receiver of our callbacks can make one)."""
-    fields, t = _fields(header, tolerance, now)
-    if INBOUND_SCHEME not in fields:
-        raise SignatureError(
-            f"signature has no {INBOUND_SCHEME}= value: this service accepts only callbacks "
-            "it signed for itself, or the x-api-key header"
-        )
-    delivery = fields.get("id", [""])[0]
+    fields, t, delivery = _fields(header, tolerance, now)
     expected = _mac(key, inbound_content(t, delivery, method, host, path, body))
-    return _matching(expected, fields[INBOUND_SCHEME], t, "method, URL and body")
+    missing = "this service accepts only callbacks it signed for itself, or the x-api-key header"
+    return _matching(fields, INBOUND_SCHEME, missing, expected, t, "method, URL and body")
 
 
-def _fields(header: str | None, tolerance: float, now: float | None) -> tuple[Fields, int]:
+def _fields(header: str | None, tolerance: float, now: float | None) -> tuple[Fields, int, str]:
+    """The header's values by name, its timestamp (checked against `tolerance`) and its
+    delivery id."""
     if not header:
         raise SignatureError(f"missing {SIGNATURE_HEADER} header")
     fields: Fields = {}
@@ -184,12 +176,16 @@ def _fields(header: str | None, tolerance: float, now: float | None) -> tuple[Fi
         raise SignatureError("signature has no valid t= timestamp") from None
     if abs((time.time() if now is None else now) - t) > tolerance:
         raise SignatureError("signature timestamp is outside the accepted window")
-    return fields, t
+    return fields, t, fields.get("id", [""])[0]
 
 
-def _matching(expected: str, given: list[str], t: int, covered: str) -> Signature:
+def _matching(
+    fields: Fields, scheme: str, missing: str, expected: str, t: int, covered: str
+) -> Signature:
+    if scheme not in fields:
+        raise SignatureError(f"signature has no {scheme}= value ({missing})")
     # Several values allow a receiver to accept signatures while secrets rotate.
-    for value in given:
+    for value in fields[scheme]:
         if hmac.compare_digest(expected, value):
             return Signature(timestamp=t, mac=expected)
     raise SignatureError(f"signature does not match this request's {covered}")
